@@ -1,0 +1,618 @@
+//! `application/x-www-form-urlencoded` in UTF-8 and EUC-KR: a strict parser that keeps order,
+//! repeated keys and `name[]` arrays and borrows what needs no decoding, and an exact encoder.
+//!
+//! ```
+//! use pg_core::form::{Form, FormEncoder, FormLimits};
+//! use pg_core::Charset;
+//!
+//! let body = b"moid=test01&goodsName=%C5%D7%BD%BA%C6%AE&goodsCodeArray[]=A&goodsCodeArray[]=B";
+//! let form = Form::parse(body, None, &FormLimits::default())?;
+//! assert_eq!(form.charset(), Charset::EucKr); // detected: not UTF-8
+//! assert_eq!(form.get("goodsName"), Some("테스트"));
+//! assert_eq!(form.array("goodsCodeArray").collect::<Vec<_>>(), ["A", "B"]);
+//!
+//! let mut encoder = FormEncoder::new(Charset::EucKr);
+//! encoder.append("goodsName", "테스트")?;
+//! assert_eq!(encoder.finish(), "goodsName=%C5%D7%BD%BA%C6%AE");
+//! # Ok::<(), pg_core::form::FormError>(())
+//! ```
+
+use std::borrow::Cow;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
+use crate::charset::{Charset, Unencodable, UnsupportedCharset};
+
+/// Default limit on an inbound body: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default limit on the number of fields in one body.
+pub const DEFAULT_MAX_FIELDS: usize = 10_000;
+
+/// Limits applied before parsing an inbound body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormLimits {
+    /// Largest body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Most `name=value` pairs accepted.
+    pub max_fields: usize,
+}
+
+impl Default for FormLimits {
+    fn default() -> Self {
+        FormLimits {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_fields: DEFAULT_MAX_FIELDS,
+        }
+    }
+}
+
+/// Why a form body could not be parsed or encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// The body is larger than the limit.
+    #[error("body of {actual} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+        /// The body's size.
+        actual: usize,
+    },
+    /// The body has more fields than the limit.
+    #[error("body has more than {limit} fields")]
+    TooManyFields {
+        /// The limit.
+        limit: usize,
+    },
+    /// A `%` not followed by two hex digits.
+    #[error("bad percent-escape at byte {position}")]
+    BadEscape {
+        /// Byte offset of the `%` in the body.
+        position: usize,
+    },
+    /// A field's bytes are not valid in the charset.
+    #[error("field {field:?} is not valid {charset}")]
+    Undecodable {
+        /// The charset used.
+        charset: Charset,
+        /// The field's name (or `"(name)"` when the name itself is undecodable).
+        field: String,
+    },
+    /// The declared charset is neither UTF-8 nor EUC-KR.
+    #[error(transparent)]
+    UnsupportedCharset(#[from] UnsupportedCharset),
+    /// A value cannot be encoded in the target charset.
+    #[error("field {field:?}: {source}")]
+    Unencodable {
+        /// The field's name.
+        field: String,
+        /// The character at fault.
+        source: Unencodable,
+    },
+}
+
+/// A parsed form: `name=value` pairs in body order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    charset: Charset,
+}
+
+type RawPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+impl<'a> Form<'a> {
+    /// Parses a body. `charset` is the declared charset (from the `Content-Type`); when `None`,
+    /// it is detected: valid UTF-8, else EUC-KR.
+    pub fn parse(
+        body: &'a [u8],
+        charset: Option<Charset>,
+        limits: &FormLimits,
+    ) -> Result<Form<'a>, FormError> {
+        if body.len() > limits.max_body_bytes {
+            return Err(FormError::TooLarge {
+                limit: limits.max_body_bytes,
+                actual: body.len(),
+            });
+        }
+        let raw = split_and_unescape(body, limits.max_fields)?;
+        let charset = match charset {
+            Some(c) => c,
+            None => detect(&raw),
+        };
+        let mut pairs = Vec::with_capacity(raw.len());
+        for (name, value) in raw {
+            let name = decode_text(name, charset).ok_or_else(|| FormError::Undecodable {
+                charset,
+                field: "(name)".into(),
+            })?;
+            let value = match decode_text(value, charset) {
+                Some(v) => v,
+                None => {
+                    return Err(FormError::Undecodable {
+                        charset,
+                        field: name.into_owned(),
+                    });
+                }
+            };
+            pairs.push((name, value));
+        }
+        Ok(Form { pairs, charset })
+    }
+
+    /// Parses a body with the charset declared in a `Content-Type` header value, if any.
+    pub fn parse_with_content_type(
+        body: &'a [u8],
+        content_type: Option<&str>,
+        limits: &FormLimits,
+    ) -> Result<Form<'a>, FormError> {
+        let declared = match content_type {
+            Some(ct) => Charset::from_content_type(ct)?,
+            None => None,
+        };
+        Form::parse(body, declared, limits)
+    }
+
+    /// The charset the body was decoded with.
+    pub fn charset(&self) -> Charset {
+        self.charset
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Every value of `name`, in order (for repeated keys).
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.pairs
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The values of the array `name`, sent as repeated `name[]` keys, in order.
+    pub fn array<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.pairs
+            .iter()
+            .filter(move |(n, _)| n.strip_suffix("[]").is_some_and(|stem| stem == name))
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Every pair, in order.
+    pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether the form has no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// Whether the value of pair `index` borrows from the body (needed no decoding).
+    pub fn is_borrowed(&self, index: usize) -> bool {
+        self.pairs
+            .get(index)
+            .is_some_and(|(_, v)| matches!(v, Cow::Borrowed(_)))
+    }
+
+    /// A form that owns its text.
+    pub fn into_owned(self) -> Form<'static> {
+        Form {
+            pairs: self
+                .pairs
+                .into_iter()
+                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+            charset: self.charset,
+        }
+    }
+}
+
+/// Splits on `&` and `=`, turning `+` into space and `%XX` into bytes. Empty segments
+/// (`a=1&&b=2`, a trailing `&`) are skipped.
+fn split_and_unescape(body: &[u8], max_fields: usize) -> Result<Vec<RawPair<'_>>, FormError> {
+    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1);
+    let mut start = 0;
+    while start <= body.len() {
+        let end = memchr::memchr(b'&', &body[start..]).map_or(body.len(), |i| start + i);
+        let segment = &body[start..end];
+        if !segment.is_empty() {
+            if pairs.len() == max_fields {
+                return Err(FormError::TooManyFields { limit: max_fields });
+            }
+            let (name, value, value_offset) = match memchr::memchr(b'=', segment) {
+                Some(eq) => (&segment[..eq], &segment[eq + 1..], start + eq + 1),
+                None => (segment, &segment[segment.len()..], end),
+            };
+            pairs.push((unescape(name, start)?, unescape(value, value_offset)?));
+        }
+        start = end + 1;
+    }
+    Ok(pairs)
+}
+
+/// Percent-decodes one component strictly (`%` must be followed by two hex digits).
+///
+/// Hand-written because the `percent-encoding` and `form_urlencoded` crates pass malformed
+/// escapes through silently, and a payment result must not be read differently from what was sent.
+fn unescape(raw: &[u8], offset: usize) -> Result<Cow<'_, [u8]>, FormError> {
+    if memchr::memchr2(b'%', b'+', raw).is_none() {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hi = raw.get(i + 1).and_then(|b| hex(*b));
+                let lo = raw.get(i + 2).and_then(|b| hex(*b));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => {
+                        return Err(FormError::BadEscape {
+                            position: offset + i,
+                        });
+                    }
+                }
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// UTF-8 if every component is valid UTF-8, else EUC-KR.
+fn detect(raw: &[RawPair<'_>]) -> Charset {
+    let utf8 = raw
+        .iter()
+        .all(|(n, v)| std::str::from_utf8(n).is_ok() && std::str::from_utf8(v).is_ok());
+    if utf8 { Charset::Utf8 } else { Charset::EucKr }
+}
+
+fn decode_text(bytes: Cow<'_, [u8]>, charset: Charset) -> Option<Cow<'_, str>> {
+    match (bytes, charset) {
+        (Cow::Borrowed(b), c) => c.decode(b),
+        (Cow::Owned(v), Charset::Utf8) => String::from_utf8(v).ok().map(Cow::Owned),
+        (Cow::Owned(v), Charset::EucKr) => {
+            crate::charset::decode_euc_kr(&v).map(|s| Cow::Owned(s.into_owned()))
+        }
+    }
+}
+
+/// Which characters an encoder leaves as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escape {
+    /// The `application/x-www-form-urlencoded` set (WHATWG, and Java's `URLEncoder`): letters,
+    /// digits and `*-._` stay; space becomes `+`; every other byte is `%XX`.
+    #[default]
+    Form,
+    /// A URL query value: letters, digits, `-._~` and `!$'()*,/:=@` stay; every other byte,
+    /// `+` `&` `;` `#` `%` and space included, is `%XX`. This is how the Innopay manual writes
+    /// its Web-Link URLs (`.../Ma29gyAFhvv/%2Be4/...==`).
+    QueryValue,
+}
+
+/// Bytes that a query value escapes (see [`Escape::QueryValue`]).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b',')
+    .remove(b'/')
+    .remove(b':')
+    .remove(b'=')
+    .remove(b'@');
+
+/// Percent-encodes `text` in `charset` with the given escape set, appending to `out`.
+pub fn encode_component(
+    text: &str,
+    charset: Charset,
+    escape: Escape,
+    out: &mut String,
+) -> Result<(), Unencodable> {
+    let bytes = charset.encode(text)?;
+    match escape {
+        Escape::Form => out.extend(form_urlencoded::byte_serialize(&bytes)),
+        Escape::QueryValue => out.extend(percent_encoding::percent_encode(&bytes, QUERY_VALUE)),
+    }
+    Ok(())
+}
+
+/// Builds a form body (or query string) pair by pair.
+#[derive(Debug, Clone)]
+pub struct FormEncoder {
+    out: String,
+    charset: Charset,
+    escape: Escape,
+}
+
+impl FormEncoder {
+    /// An encoder for a form body in `charset`.
+    pub fn new(charset: Charset) -> Self {
+        FormEncoder::with_escape(charset, Escape::Form)
+    }
+
+    /// An encoder with a chosen escape set.
+    pub fn with_escape(charset: Charset, escape: Escape) -> Self {
+        FormEncoder {
+            out: String::new(),
+            charset,
+            escape,
+        }
+    }
+
+    /// Appends `name=value`.
+    pub fn append(&mut self, name: &str, value: &str) -> Result<&mut Self, FormError> {
+        if !self.out.is_empty() {
+            self.out.push('&');
+        }
+        let unencodable = |source| FormError::Unencodable {
+            field: name.to_owned(),
+            source,
+        };
+        // Names always use the form set, so that a `=` in a name cannot end it.
+        encode_component(name, self.charset, Escape::Form, &mut self.out).map_err(unencodable)?;
+        self.out.push('=');
+        encode_component(value, self.charset, self.escape, &mut self.out).map_err(unencodable)?;
+        Ok(self)
+    }
+
+    /// The encoded text so far.
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// The encoded text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse(body: &[u8]) -> Result<Form<'_>, FormError> {
+        Form::parse(body, None, &FormLimits::default())
+    }
+
+    #[test]
+    fn plus_is_space_and_escapes_decode() {
+        let form = parse(b"a=1+2&b=%2B&c=%ED%85%8C%EC%8A%A4%ED%8A%B8&d=&e").unwrap();
+        assert_eq!(form.charset(), Charset::Utf8);
+        assert_eq!(form.get("a"), Some("1 2"));
+        assert_eq!(form.get("b"), Some("+"));
+        assert_eq!(form.get("c"), Some("테스트"));
+        assert_eq!(form.get("d"), Some(""));
+        assert_eq!(form.get("e"), Some(""));
+        assert_eq!(form.get("f"), None);
+    }
+
+    #[test]
+    fn keeps_order_repeats_and_arrays() {
+        let form =
+            parse(b"x=1&goodsNameArray[]=A&x=2&goodsNameArray[]=B&goodsNameArray%5B%5D=C").unwrap();
+        assert_eq!(form.get("x"), Some("1"));
+        assert_eq!(form.get_all("x").collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(
+            form.array("goodsNameArray").collect::<Vec<_>>(),
+            ["A", "B", "C"]
+        );
+        assert_eq!(form.array("goodsName").count(), 0);
+        let names: Vec<_> = form.pairs().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "x",
+                "goodsNameArray[]",
+                "x",
+                "goodsNameArray[]",
+                "goodsNameArray[]"
+            ]
+        );
+    }
+
+    #[test]
+    fn borrows_values_that_need_no_decoding() {
+        let form = parse(b"moid=test01&name=a+b&amt=1000").unwrap();
+        assert!(form.is_borrowed(0));
+        assert!(!form.is_borrowed(1));
+        assert!(form.is_borrowed(2));
+        let euc = Form::parse(
+            b"moid=test01&n=%B0%A1",
+            Some(Charset::EucKr),
+            &FormLimits::default(),
+        )
+        .unwrap();
+        assert!(euc.is_borrowed(0));
+        assert_eq!(euc.get("n"), Some("가"));
+    }
+
+    #[test]
+    fn detects_euc_kr_and_honours_declared_charsets() {
+        // "테스트" in EUC-KR, percent-encoded and raw.
+        let form = parse(b"g=%C5%D7%BD%BA%C6%AE").unwrap();
+        assert_eq!(form.charset(), Charset::EucKr);
+        assert_eq!(form.get("g"), Some("테스트"));
+        let raw = parse(b"g=\xC5\xD7\xBD\xBA\xC6\xAE").unwrap();
+        assert_eq!(raw.get("g"), Some("테스트"));
+        let declared = Form::parse_with_content_type(
+            b"g=%C5%D7%BD%BA%C6%AE",
+            Some("application/x-www-form-urlencoded; charset=euc-kr"),
+            &FormLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(declared.get("g"), Some("테스트"));
+        // Declared UTF-8 wins, and EUC-KR bytes are then an error naming the field.
+        assert_eq!(
+            Form::parse_with_content_type(
+                b"ok=1&g=%C5%D7",
+                Some("application/x-www-form-urlencoded; charset=UTF-8"),
+                &FormLimits::default(),
+            ),
+            Err(FormError::Undecodable {
+                charset: Charset::Utf8,
+                field: "g".into()
+            })
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_typed_errors() {
+        assert_eq!(parse(b"a=%"), Err(FormError::BadEscape { position: 2 }));
+        assert_eq!(parse(b"a=%4"), Err(FormError::BadEscape { position: 2 }));
+        assert_eq!(
+            parse(b"abc=1&a=%G1"),
+            Err(FormError::BadEscape { position: 8 })
+        );
+        assert_eq!(parse(b"a%zz=1"), Err(FormError::BadEscape { position: 1 }));
+        // A lone lead byte is neither UTF-8 nor EUC-KR.
+        assert_eq!(
+            parse(b"name=%B0"),
+            Err(FormError::Undecodable {
+                charset: Charset::EucKr,
+                field: "name".into()
+            })
+        );
+        assert!(matches!(
+            Form::parse_with_content_type(
+                b"a=1",
+                Some("text/plain; charset=big5"),
+                &FormLimits::default()
+            ),
+            Err(FormError::UnsupportedCharset(_))
+        ));
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let limits = FormLimits {
+            max_body_bytes: 8,
+            max_fields: 2,
+        };
+        assert_eq!(
+            Form::parse(b"a=123456789", None, &limits),
+            Err(FormError::TooLarge {
+                limit: 8,
+                actual: 11
+            })
+        );
+        assert_eq!(
+            Form::parse(b"a&b&c", None, &limits),
+            Err(FormError::TooManyFields { limit: 2 })
+        );
+        let big = vec![b'a'; DEFAULT_MAX_BODY_BYTES + 1];
+        assert!(matches!(parse(&big), Err(FormError::TooLarge { .. })));
+        assert!(parse(&big[1..]).is_ok());
+    }
+
+    #[test]
+    fn empty_segments_are_skipped() {
+        let form = parse(b"&a=1&&b=2&").unwrap();
+        assert_eq!(form.len(), 2);
+        assert!(parse(b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn encodes_exactly() {
+        let mut e = FormEncoder::new(Charset::Utf8);
+        e.append("a b", "x+y/z=*-._~!").unwrap();
+        e.append("g", "테스트").unwrap();
+        assert_eq!(
+            e.finish(),
+            "a+b=x%2By%2Fz%3D*-._%7E%21&g=%ED%85%8C%EC%8A%A4%ED%8A%B8"
+        );
+        let mut q = FormEncoder::with_escape(Charset::Utf8, Escape::QueryValue);
+        q.append("LicenseKey", "Ma29/+e4/x==").unwrap();
+        q.append("s", "a b&c;d#e%f").unwrap();
+        assert_eq!(
+            q.finish(),
+            "LicenseKey=Ma29/%2Be4/x==&s=a%20b%26c%3Bd%23e%25f"
+        );
+        let mut euc = FormEncoder::new(Charset::EucKr);
+        assert_eq!(
+            euc.append("g", "상품😀").unwrap_err(),
+            FormError::Unencodable {
+                field: "g".into(),
+                source: Unencodable {
+                    character: '😀',
+                    position: 2
+                }
+            }
+        );
+    }
+
+    fn form_text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 가-힣&=+%*._~!/\\-]{0,16}"
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_in_both_charsets(
+            pairs in proptest::collection::vec((form_text(), form_text()), 0..12),
+            euc in any::<bool>(),
+            query in any::<bool>(),
+        ) {
+            let charset = if euc { Charset::EucKr } else { Charset::Utf8 };
+            let escape = if query { Escape::QueryValue } else { Escape::Form };
+            let mut encoder = FormEncoder::with_escape(charset, escape);
+            for (n, v) in &pairs {
+                encoder.append(n, v).unwrap();
+            }
+            let body = encoder.finish();
+            prop_assert!(body.is_ascii());
+            let form = Form::parse(body.as_bytes(), Some(charset), &FormLimits::default()).unwrap();
+            // An empty pair is written `=`, and read back as one.
+            let expected: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            prop_assert_eq!(form.pairs().collect::<Vec<_>>(), expected.clone());
+            // Detection finds the same text unless the EUC-KR bytes happen to be valid UTF-8.
+            let detected = Form::parse(body.as_bytes(), None, &FormLimits::default()).unwrap();
+            if !euc || detected.charset() == Charset::EucKr {
+                prop_assert_eq!(detected.pairs().collect::<Vec<_>>(), expected);
+            }
+        }
+
+        #[test]
+        fn parser_never_panics(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = Form::parse(&body, None, &FormLimits::default());
+            let _ = Form::parse(&body, Some(Charset::Utf8), &FormLimits::default());
+            let _ = Form::parse(&body, Some(Charset::EucKr), &FormLimits::default());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+
+pub mod card_company;
+pub mod charset;
+pub mod error;
+pub mod field_spec;
+pub mod form;
+pub mod gateway;
+pub mod ids;
+pub mod kst;
+pub mod result_code;
+pub mod secret;
+pub mod won;
+
+pub use card_company::CardCompany;
+pub use charset::Charset;
+pub use error::{CryptoError, Error, InvalidInput, ProtocolError, TransportError};
+pub use field_spec::{FieldKind, FieldSpec, Rule, Validator, Violation};
+pub use gateway::{
+    ApprovedPayment, Buyer, CallbackEvent, CallbackKind, CancelKind, CancelOutcome, CancelReceipt,
+    CancelRequest, Capabilities, Capability, CardSummary, CompletionRequest, EventStatus,
+    GatewayId, InboundCallback, PaymentGateway, PaymentOutcome, PaymentRequest, Refusal,
+    StartOutcome,
+};
+pub use ids::{InvalidId, Mid, Moid, PhoneNumber, Tid};
+pub use kst::{Clock, FixedClock, KstDateTime, KstFormat, SystemClock};
+pub use secret::Secret;
+pub use won::{Won, WonError};

@@ -1,0 +1,1 @@
+//! pg-innopay (being built).

@@ -1,0 +1,1 @@
+//! pg-notify (being built).

@@ -1,0 +1,1 @@
+//! pg-smartro (being built).

@@ -1,0 +1,166 @@
+//! Services the test suites use when they are installed: a throwaway PostgreSQL cluster, and
+//! Chromium for browser tests.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, on_path};
+
+/// A PostgreSQL cluster in a temporary directory on a free loopback port, stopped and removed
+/// on drop. As root (CI), it runs as the `postgres` user, since PostgreSQL refuses root.
+#[derive(Debug)]
+pub(crate) struct Postgres {
+    dir: PathBuf,
+    bin: PathBuf,
+    as_user: Option<&'static str>,
+    url: String,
+}
+
+impl Postgres {
+    /// Starts a cluster, or `Ok(None)` when the server binaries are not installed.
+    pub(crate) fn start() -> Result<Option<Postgres>> {
+        let Some(bin) = find_postgres_bin() else {
+            return Ok(None);
+        };
+        let as_user = is_root().then_some("postgres");
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let dir = std::env::temp_dir().join(format!("pgkit-pg-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        if let Some(user) = as_user {
+            let status = Command::new("chown")
+                .args(["-R", &format!("{user}:{user}")])
+                .arg(&dir)
+                .status()?;
+            if !status.success() {
+                return Err(format!("chown {} to {user} failed", dir.display()).into());
+            }
+        }
+        let data = dir.join("data");
+        let pg = Postgres {
+            dir: dir.clone(),
+            bin,
+            as_user,
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        };
+        pg.pg(
+            "initdb",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        )?;
+        let options = format!(
+            "-p {port} -h 127.0.0.1 -k {} -c max_connections=200",
+            dir.display()
+        );
+        pg.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-l",
+                &dir.join("server.log").to_string_lossy(),
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )?;
+        Ok(Some(pg))
+    }
+
+    /// The connection URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn pg(&self, tool: &str, args: &[&str]) -> Result<()> {
+        let program = self.bin.join(tool);
+        let output = match self.as_user {
+            Some(user) => Command::new("runuser")
+                .args(["-u", user, "--"])
+                .arg(&program)
+                .args(args)
+                .output()?,
+            None => Command::new(&program).args(args).output()?,
+        };
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{tool} failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into())
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let _ = self.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The directory holding `initdb` and `pg_ctl`: on the `PATH`, or Debian's
+/// `/usr/lib/postgresql/<version>/bin` (newest first).
+fn find_postgres_bin() -> Option<PathBuf> {
+    if on_path("initdb") && on_path("pg_ctl") {
+        let paths = std::env::var_os("PATH")?;
+        return std::env::split_paths(&paths)
+            .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
+    }
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").is_file() && bin.join("pg_ctl").is_file())
+        .collect();
+    versions.sort_by_key(|p| version_of(p));
+    versions.pop()
+}
+
+fn version_of(bin: &Path) -> u32 {
+    bin.parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The Chromium binary, if installed.
+pub(crate) fn chromium() -> Option<String> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .find(|p| Path::new(p).is_file())
+        .map(|p| (*p).to_owned())
+}

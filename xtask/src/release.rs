@@ -42,7 +42,7 @@ pub(crate) fn run(root: &Path, dry_run: bool) -> Result<()> {
         .ok_or_else(|| format!("CHANGELOG.md has no `## [{version}]` entry"))?;
     println!("\nchangelog entry for {version}:\n{entry}");
 
-    let mut args = vec!["package", "--allow-dirty", "--no-verify"];
+    let mut args = vec!["package", "--allow-dirty"];
     for name in &order {
         args.push("-p");
         args.push(name);

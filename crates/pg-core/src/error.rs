@@ -34,8 +34,9 @@ pub enum Error {
     OutcomeUnknown {
         /// The operation (`"cancel"`, `"approval"`...).
         operation: &'static str,
-        /// What went wrong on the way.
-        cause: TransportError,
+        /// What went wrong on the way: a [`Error::Transport`] (timeout, reset) or an
+        /// [`Error::Protocol`] (an answer that cannot be read, such as a proxy's error page).
+        cause: Box<Error>,
     },
     /// The gateway does not offer this operation.
     #[error("{gateway} does not support {operation}")]
@@ -70,9 +71,21 @@ impl Error {
     /// reached the gateway the outcome is unknown, otherwise it is a plain transport failure.
     pub fn from_money_call(operation: &'static str, cause: TransportError) -> Error {
         if cause.request_may_have_been_sent() {
-            Error::OutcomeUnknown { operation, cause }
+            Error::OutcomeUnknown {
+                operation,
+                cause: Box::new(Error::Transport(cause)),
+            }
         } else {
             Error::Transport(cause)
+        }
+    }
+
+    /// An answer to a call that changes money could not be read: the gateway may have acted on
+    /// the request, so the outcome is unknown.
+    pub fn unreadable_money_answer(operation: &'static str, cause: ProtocolError) -> Error {
+        Error::OutcomeUnknown {
+            operation,
+            cause: Box::new(Error::Protocol(cause)),
         }
     }
 }

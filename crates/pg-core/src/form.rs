@@ -91,6 +91,26 @@ pub enum FormError {
     },
 }
 
+impl From<FormError> for crate::error::InvalidInput {
+    /// A body that cannot be read is invalid input: against the field whose bytes are bad, or
+    /// against `(body)`.
+    fn from(error: FormError) -> Self {
+        let field = match &error {
+            FormError::Undecodable { field, .. } | FormError::Unencodable { field, .. } => {
+                field.clone()
+            }
+            _ => "(body)".to_owned(),
+        };
+        crate::error::InvalidInput::single(
+            field,
+            crate::field_spec::Rule::Format {
+                expected: "an application/x-www-form-urlencoded body in UTF-8 or EUC-KR",
+                reason: error.to_string(),
+            },
+        )
+    }
+}
+
 /// A parsed form: `name=value` pairs in body order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form<'a> {
@@ -165,6 +185,18 @@ impl<'a> Form<'a> {
             .map(|(_, v)| v.as_ref())
     }
 
+    /// The first value of `name`, trimmed, when it is present and not blank.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The first value of `name`, trimmed; a violation naming it when absent or blank.
+    pub fn required(&self, name: &'static str) -> Result<&str, crate::field_spec::Violation> {
+        self.text(name).ok_or_else(|| {
+            crate::field_spec::Violation::new(name, crate::field_spec::Rule::Missing)
+        })
+    }
+
     /// Every value of `name`, in order (for repeated keys).
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.pairs
@@ -237,6 +269,12 @@ fn split_and_unescape(body: &[u8], max_fields: usize) -> Result<Vec<RawPair<'_>>
         start = end + 1;
     }
     Ok(pairs)
+}
+
+/// Percent-decodes `raw` strictly as a form component: `+` is a space and `%` must be followed
+/// by two hex digits. Borrows when there is nothing to decode.
+pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
+    unescape(raw, 0)
 }
 
 /// Percent-decodes one component strictly (`%` must be followed by two hex digits).

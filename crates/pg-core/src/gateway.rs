@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::card_company::CardCompany;
+use crate::card_number::MaskedCardNumber;
 use crate::error::Error;
 use crate::ids::{Moid, PhoneNumber, Tid};
 use crate::kst::KstDateTime;
@@ -183,7 +184,7 @@ pub struct CardSummary {
     /// Acquirer (매입사).
     pub acquirer: Option<CardCompany>,
     /// The card number as the gateway masked it.
-    pub masked_number: Option<String>,
+    pub masked_number: Option<MaskedCardNumber>,
     /// Installment months (`0` = lump sum).
     pub installment_months: Option<u8>,
 }

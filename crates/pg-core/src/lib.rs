@@ -1,21 +1,27 @@
 #![doc = include_str!("../README.md")]
 
 pub mod card_company;
+pub mod card_number;
 pub mod charset;
 pub mod error;
 pub mod field_spec;
+pub mod field_value;
 pub mod form;
 pub mod gateway;
+pub mod html;
 pub mod ids;
+pub mod json;
 pub mod kst;
 pub mod result_code;
 pub mod secret;
 pub mod won;
 
 pub use card_company::CardCompany;
+pub use card_number::MaskedCardNumber;
 pub use charset::Charset;
 pub use error::{CryptoError, Error, InvalidInput, ProtocolError, TransportError};
 pub use field_spec::{FieldKind, FieldSpec, Rule, Validator, Violation};
+pub use field_value::{FieldValue, Slot};
 pub use gateway::{
     ApprovedPayment, Buyer, CallbackEvent, CallbackKind, CancelKind, CancelOutcome, CancelReceipt,
     CancelRequest, Capabilities, Capability, CardSummary, CompletionRequest, EventStatus,

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use pg_core::ProtocolError;
+use pg_core::json::JsonObject;
+
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -134,6 +137,12 @@ impl HttpResponse {
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The body as a JSON object (see [`JsonObject`]). A body that is not an object is a
+    /// protocol violation carrying the status and the raw body.
+    pub fn json_object(&self) -> Result<JsonObject<'_>, ProtocolError> {
+        JsonObject::parse(&self.body).map_err(|e| e.with_status(self.status))
     }
 }
 

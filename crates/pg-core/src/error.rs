@@ -38,6 +38,17 @@ pub enum Error {
         /// [`Error::Protocol`] (an answer that cannot be read, such as a proxy's error page).
         cause: Box<Error>,
     },
+    /// The gateway approved a different amount than the merchant expected. The payment went
+    /// through: cancel it (or reconcile) rather than shipping.
+    #[error("approved amount {actual:?} for {tid} differs from the expected {expected}")]
+    AmountMismatch {
+        /// The transaction.
+        tid: String,
+        /// What the merchant expected.
+        expected: crate::won::Won,
+        /// What was approved, if the answer said.
+        actual: Option<crate::won::Won>,
+    },
     /// The gateway does not offer this operation.
     #[error("{gateway} does not support {operation}")]
     Unsupported {
@@ -365,6 +376,12 @@ pub enum CryptoError {
         required: usize,
         /// Characters given.
         actual: usize,
+    },
+    /// The key's first characters are not ASCII, so they do not make a key of the right size.
+    #[error("the first {required} characters of the key must be ASCII")]
+    KeyNotAscii {
+        /// Characters used as the key.
+        required: usize,
     },
     /// The ciphertext is not valid Base64.
     #[error("ciphertext is not valid Base64")]

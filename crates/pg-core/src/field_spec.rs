@@ -289,6 +289,11 @@ impl Validator {
         self
     }
 
+    /// The violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
     /// Whether nothing is wrong so far.
     pub fn is_valid(&self) -> bool {
         self.violations.is_empty()

@@ -74,6 +74,25 @@ pub enum IdRule {
     },
 }
 
+impl From<InvalidId> for crate::error::InvalidInput {
+    /// An invalid identifier as invalid input, against the identifier's name.
+    fn from(e: InvalidId) -> Self {
+        crate::error::InvalidInput::single(
+            e.what,
+            crate::field_spec::Rule::Format {
+                expected: "a valid identifier",
+                reason: e.rule.to_string(),
+            },
+        )
+    }
+}
+
+impl From<InvalidId> for crate::error::Error {
+    fn from(e: InvalidId) -> Self {
+        crate::error::Error::InvalidInput(e.into())
+    }
+}
+
 fn invalid(what: &'static str, rule: IdRule) -> InvalidId {
     InvalidId { what, rule }
 }

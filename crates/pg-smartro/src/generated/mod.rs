@@ -1,0 +1,3 @@
+//! Code generated from `data/`.
+
+pub(crate) mod fields;

@@ -65,10 +65,16 @@ impl<'de> serde::Deserialize<'de> for MaskedCardNumber {
 /// bound for a log; fields known to hold card numbers should be masked by name as well, since a
 /// test card number need not pass Luhn.
 pub fn mask_card_numbers(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    // Only ASCII digits change, and they stay ASCII, so the result is valid UTF-8.
+    String::from_utf8(mask_card_numbers_in_bytes(text.as_bytes()))
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`mask_card_numbers`] over raw bytes (a body in any ASCII-compatible charset, EUC-KR
+/// included: only ASCII digits are replaced).
+pub fn mask_card_numbers_in_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
     let mut i = 0;
-    let mut copied = 0;
     while i < bytes.len() {
         if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
             i += 1;
@@ -93,23 +99,13 @@ pub fn mask_card_numbers(text: &str) -> String {
             break;
         }
         if looks_like_card(bytes, &digits) {
-            out.push_str(&text[copied..i]);
             let n = digits.len();
-            let hidden: Vec<usize> = digits[6..n - 4].to_vec();
-            let mut k = i;
-            while k < end {
-                if hidden.binary_search(&k).is_ok() {
-                    out.push('*');
-                } else {
-                    out.push(bytes[k] as char);
-                }
-                k += 1;
+            for &k in &digits[6..n - 4] {
+                out[k] = b'*';
             }
-            copied = end;
         }
         i = end.max(i + 1);
     }
-    out.push_str(&text[copied..]);
     out
 }
 

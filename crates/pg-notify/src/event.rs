@@ -1,0 +1,184 @@
+//! What flows through the pipeline: the raw [`Delivery`], the decoded [`Event`], and what the
+//! store keeps ([`EventRecord`], [`Rejection`]).
+
+use std::net::IpAddr;
+
+use pg_core::{CallbackEvent, GatewayId};
+use pg_innopay::notification::Notification;
+use pg_smartro::renotification::ReNotification;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// One HTTP request from a gateway, as received.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Which endpoint it came to.
+    pub gateway: GatewayId,
+    /// When it arrived.
+    pub received_at: OffsetDateTime,
+    /// The sender's address.
+    pub remote: Option<IpAddr>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The body, as received.
+    pub body: Vec<u8>,
+}
+
+/// A notification decoded with its gateway's decoder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "gateway", content = "notification", rename_all = "lowercase")]
+pub enum Decoded {
+    /// An Innopay payment-result notification.
+    Innopay(Box<Notification>),
+    /// A Smartro re-notification.
+    Smartro(Box<ReNotification>),
+}
+
+impl Decoded {
+    /// The neutral summary (status, ids, amount) and its idempotency key.
+    pub fn summary(&self) -> CallbackEvent {
+        match self {
+            Decoded::Innopay(n) => pg_innopay::notification_event(n),
+            Decoded::Smartro(n) => pg_smartro::renotification_event(n),
+        }
+    }
+}
+
+/// A decoded, verified delivery: what the handler sees.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The idempotency key: gateway, transaction id, status, cancel sequence.
+    pub key: String,
+    /// The neutral summary.
+    pub summary: CallbackEvent,
+    /// Every field, typed.
+    pub decoded: Decoded,
+    /// The body as stored: card numbers masked, secrets removed.
+    pub stored_body: Vec<u8>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The sender's address.
+    pub remote: Option<IpAddr>,
+    /// When it arrived.
+    pub received_at: OffsetDateTime,
+}
+
+/// The state of a stored event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventState {
+    /// The handler ran and its effect is committed; acknowledged.
+    Processed,
+    /// Verification or the handler failed; not acknowledged, the gateway will resend.
+    Failed,
+}
+
+impl EventState {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventState::Processed => "processed",
+            EventState::Failed => "failed",
+        }
+    }
+
+    /// The state of a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "processed" => Some(EventState::Processed),
+            "failed" => Some(EventState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A stored event, as the query side shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRecord {
+    /// Row id.
+    pub id: i64,
+    /// Idempotency key.
+    pub key: String,
+    /// Gateway.
+    pub gateway: String,
+    /// Callback kind.
+    pub kind: String,
+    /// Reported status (`approved`, `cancelled`...).
+    pub status: String,
+    /// Transaction id.
+    pub tid: Option<String>,
+    /// Order number.
+    pub moid: Option<String>,
+    /// Amount in won.
+    pub amount: Option<i64>,
+    /// Processed or failed.
+    pub state: EventState,
+    /// Processing attempts (handler runs and verification failures).
+    pub attempts: i64,
+    /// Times the gateway delivered it.
+    pub deliveries: i64,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+    /// `Content-Type` of the first stored delivery.
+    pub content_type: Option<String>,
+    /// Sender's address.
+    pub remote: Option<String>,
+    /// First received (RFC 3339, UTC).
+    pub received_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// When processed.
+    pub processed_at: Option<String>,
+    /// The body as stored (masked), lossily as text.
+    pub body: String,
+    /// The decoded notification.
+    pub decoded: serde_json::Value,
+}
+
+/// A delivery refused before it had an idempotency key: a disallowed address, a body that does
+/// not decode, a wrong method, an oversized body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// Row id (0 before storing).
+    pub id: i64,
+    /// Gateway endpoint.
+    pub gateway: String,
+    /// Why.
+    pub reason: String,
+    /// Sender's address.
+    pub remote: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// When (RFC 3339, UTC).
+    pub received_at: String,
+    /// The body as stored (masked), lossily as text.
+    pub body: String,
+}
+
+/// What processing a delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    /// New (or previously failed): the handler ran and everything is committed.
+    Processed {
+        /// Row id.
+        id: i64,
+    },
+    /// Already processed: acknowledged again, the handler not run.
+    Duplicate {
+        /// Row id.
+        id: i64,
+    },
+    /// The handler failed; its effect was rolled back and the failure is stored.
+    HandlerFailed {
+        /// Row id.
+        id: i64,
+        /// The handler's error.
+        error: String,
+    },
+}
+
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,392 @@
+//! The statements of the store, written once for both dialects (`$n` placeholders).
+
+use crate::event::{Event, EventRecord, EventState, ProcessOutcome, Rejection};
+use crate::handler::{Handler, HandlerError};
+use crate::sql::{ColumnType as C, Dialect, SqlConn, SqlValue, StoreError};
+
+use super::schema::Tables;
+
+/// What storing a failure came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailOutcome {
+    /// The failure is recorded; the event is not acknowledged.
+    Recorded {
+        /// Row id.
+        id: i64,
+    },
+    /// The event had been processed already: acknowledge it again, the failure does not count.
+    AlreadyProcessed {
+        /// Row id.
+        id: i64,
+    },
+}
+
+fn text(v: Option<&str>) -> SqlValue {
+    SqlValue::Text(v.map(str::to_owned))
+}
+
+/// The values of a new row, `$1`..`$13`, shared by the insert statements.
+fn new_row(
+    event: &Event,
+    state: &str,
+    attempts: i64,
+    error: Option<&str>,
+    now: &str,
+) -> Vec<SqlValue> {
+    let s = &event.summary;
+    let status = serde_json::to_value(&s.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{:?}", s.status));
+    let kind = serde_json::to_value(s.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    vec![
+        SqlValue::from(event.key.as_str()),
+        SqlValue::from(s.gateway.as_str()),
+        SqlValue::from(kind),
+        SqlValue::from(status),
+        text(s.tid.as_ref().map(|t| t.as_str())),
+        text(s.moid.as_ref().map(|m| m.as_str())),
+        SqlValue::Int(s.amount.and_then(|a| i64::try_from(a.get()).ok())),
+        SqlValue::from(state),
+        SqlValue::from(attempts),
+        text(error),
+        text(event.content_type.as_deref()),
+        SqlValue::Text(event.remote.map(|r| r.to_string())),
+        SqlValue::Blob(Some(event.stored_body.clone())),
+        SqlValue::from(serde_json::to_string(&event.decoded).unwrap_or_default()),
+        SqlValue::from(crate::event::rfc3339(event.received_at)),
+        SqlValue::from(now),
+    ]
+}
+
+fn insert_sql(t: &Tables) -> String {
+    format!(
+        "INSERT INTO {} (idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
+         last_error, content_type, remote_addr, body, decoded, received_at, updated_at, deliveries) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        t.events
+    )
+}
+
+fn lock_row_sql(conn: &dyn SqlConn, t: &Tables) -> String {
+    let lock = match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    format!(
+        "SELECT id, state FROM {} WHERE idempotency_key = $1{lock}",
+        t.events
+    )
+}
+
+fn locked_row(conn: &mut dyn SqlConn, t: &Tables, key: &str) -> Result<(i64, String), StoreError> {
+    let sql = lock_row_sql(conn, t);
+    let row = conn
+        .query_one(&sql, &[SqlValue::from(key)], &[C::Int, C::Text])?
+        .ok_or_else(|| StoreError::new(format!("event {key} vanished")))?;
+    Ok((
+        row[0].as_i64().unwrap_or_default(),
+        row[1].as_str().unwrap_or_default().to_owned(),
+    ))
+}
+
+/// Inserts the event (or counts a new delivery of it), then, unless it was processed already,
+/// runs the handler and marks it processed. A handler error is returned as the inner `Err` so the
+/// caller can roll the savepoint back and record it.
+pub(crate) fn process(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    event: &Event,
+    handler: &dyn Handler,
+    count_delivery: bool,
+    now: &str,
+) -> Result<Result<ProcessOutcome, HandlerError>, StoreError> {
+    let mut values = new_row(event, "pending", 0, None, now);
+    values.push(SqlValue::from(1));
+    let inserted = conn.execute(&insert_sql(t), &values)?;
+    if inserted == 0 && count_delivery {
+        conn.execute(
+            &format!(
+                "UPDATE {} SET deliveries = deliveries + 1, updated_at = $2 WHERE idempotency_key = $1",
+                t.events
+            ),
+            &[SqlValue::from(event.key.as_str()), SqlValue::from(now)],
+        )?;
+    }
+    let (id, state) = locked_row(conn, t, &event.key)?;
+    if state == EventState::Processed.as_str() {
+        return Ok(Ok(ProcessOutcome::Duplicate { id }));
+    }
+    if let Err(e) = handler.handle(event, conn) {
+        return Ok(Err(e));
+    }
+    conn.execute(
+        &format!(
+            "UPDATE {} SET state = 'processed', attempts = attempts + 1, last_error = NULL, \
+             processed_at = $2, updated_at = $2 WHERE id = $1",
+            t.events
+        ),
+        &[SqlValue::from(id), SqlValue::from(now)],
+    )?;
+    Ok(Ok(ProcessOutcome::Processed { id }))
+}
+
+/// Records a failure (verification or handler) under the event's key, unless the event was
+/// processed already.
+pub(crate) fn record_failure(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    event: &Event,
+    error: &str,
+    count_delivery: bool,
+    now: &str,
+) -> Result<FailOutcome, StoreError> {
+    let error: String = error.chars().take(2000).collect();
+    let mut values = new_row(event, "failed", 1, Some(&error), now);
+    values.push(SqlValue::from(1));
+    if conn.execute(&insert_sql(t), &values)? == 1 {
+        let (id, _) = locked_row(conn, t, &event.key)?;
+        return Ok(FailOutcome::Recorded { id });
+    }
+    let (id, state) = locked_row(conn, t, &event.key)?;
+    let deliveries = if count_delivery { 1 } else { 0 };
+    if state == EventState::Processed.as_str() {
+        conn.execute(
+            &format!(
+                "UPDATE {} SET deliveries = deliveries + $2, updated_at = $3 WHERE id = $1",
+                t.events
+            ),
+            &[
+                SqlValue::from(id),
+                SqlValue::from(deliveries),
+                SqlValue::from(now),
+            ],
+        )?;
+        return Ok(FailOutcome::AlreadyProcessed { id });
+    }
+    conn.execute(
+        &format!(
+            "UPDATE {} SET state = 'failed', attempts = attempts + 1, deliveries = deliveries + $2, \
+             last_error = $3, updated_at = $4 WHERE id = $1",
+            t.events
+        ),
+        &[
+            SqlValue::from(id),
+            SqlValue::from(deliveries),
+            SqlValue::from(error),
+            SqlValue::from(now),
+        ],
+    )?;
+    Ok(FailOutcome::Recorded { id })
+}
+
+pub(crate) fn record_rejection(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    r: &Rejection,
+    body: &[u8],
+) -> Result<i64, StoreError> {
+    let returning = format!(
+        "INSERT INTO {} (gateway, reason, remote_addr, content_type, body, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        t.rejections
+    );
+    let row = conn.query_one(
+        &returning,
+        &[
+            SqlValue::from(r.gateway.as_str()),
+            SqlValue::from(r.reason.chars().take(2000).collect::<String>()),
+            text(r.remote.as_deref()),
+            text(r.content_type.as_deref()),
+            SqlValue::Blob(Some(body.to_vec())),
+            SqlValue::from(r.received_at.as_str()),
+        ],
+        &[C::Int],
+    )?;
+    Ok(row.and_then(|r| r[0].as_i64()).unwrap_or_default())
+}
+
+const EVENT_COLUMNS: &str = "id, idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
+     deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body, decoded";
+
+const EVENT_TYPES: [C; 19] = [
+    C::Int,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Int,
+    C::Text,
+    C::Int,
+    C::Int,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Text,
+    C::Blob,
+    C::Text,
+];
+
+fn to_record(row: Vec<SqlValue>) -> EventRecord {
+    let s = |i: usize| row[i].as_str().map(str::to_owned);
+    EventRecord {
+        id: row[0].as_i64().unwrap_or_default(),
+        key: s(1).unwrap_or_default(),
+        gateway: s(2).unwrap_or_default(),
+        kind: s(3).unwrap_or_default(),
+        status: s(4).unwrap_or_default(),
+        tid: s(5),
+        moid: s(6),
+        amount: row[7].as_i64(),
+        state: s(8)
+            .as_deref()
+            .and_then(EventState::parse)
+            .unwrap_or(EventState::Failed),
+        attempts: row[9].as_i64().unwrap_or_default(),
+        deliveries: row[10].as_i64().unwrap_or_default(),
+        last_error: s(11),
+        content_type: s(12),
+        remote: s(13),
+        received_at: s(14).unwrap_or_default(),
+        updated_at: s(15).unwrap_or_default(),
+        processed_at: s(16),
+        body: String::from_utf8_lossy(row[17].as_bytes().unwrap_or_default()).into_owned(),
+        decoded: s(18)
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Events, oldest first, optionally of one state, from `after_id` on, at most `limit`.
+pub(crate) fn list(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    state: Option<EventState>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<EventRecord>, StoreError> {
+    let (filter, params) = match state {
+        Some(s) => (
+            "AND state = $3",
+            vec![
+                SqlValue::from(after_id),
+                SqlValue::from(limit),
+                SqlValue::from(s.as_str()),
+            ],
+        ),
+        None => ("", vec![SqlValue::from(after_id), SqlValue::from(limit)]),
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM {} WHERE id > $1 {filter} ORDER BY id LIMIT $2",
+        t.events
+    );
+    Ok(conn
+        .query(&sql, &params, &EVENT_TYPES)?
+        .into_iter()
+        .map(to_record)
+        .collect())
+}
+
+/// One event by id.
+pub(crate) fn get(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    id: i64,
+) -> Result<Option<EventRecord>, StoreError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM {} WHERE id = $1", t.events);
+    Ok(conn
+        .query_one(&sql, &[SqlValue::from(id)], &EVENT_TYPES)?
+        .map(to_record))
+}
+
+/// What a re-run needs of a stored event.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredBody {
+    pub(crate) gateway: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) remote: Option<String>,
+    pub(crate) received_at: String,
+}
+
+/// The stored (masked) body of an event, for re-decoding.
+pub(crate) fn body(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    id: i64,
+) -> Result<Option<StoredBody>, StoreError> {
+    let sql = format!(
+        "SELECT gateway, content_type, body, remote_addr, received_at FROM {} WHERE id = $1",
+        t.events
+    );
+    Ok(conn
+        .query_one(
+            &sql,
+            &[SqlValue::from(id)],
+            &[C::Text, C::Text, C::Blob, C::Text, C::Text],
+        )?
+        .map(|r| StoredBody {
+            gateway: r[0].as_str().unwrap_or_default().to_owned(),
+            content_type: r[1].as_str().map(str::to_owned),
+            body: r[2].as_bytes().unwrap_or_default().to_vec(),
+            remote: r[3].as_str().map(str::to_owned),
+            received_at: r[4].as_str().unwrap_or_default().to_owned(),
+        }))
+}
+
+/// Rejected deliveries, oldest first.
+pub(crate) fn rejections(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Rejection>, StoreError> {
+    let sql = format!(
+        "SELECT id, gateway, reason, remote_addr, content_type, received_at, body FROM {} \
+         WHERE id > $1 ORDER BY id LIMIT $2",
+        t.rejections
+    );
+    let rows = conn.query(
+        &sql,
+        &[SqlValue::from(after_id), SqlValue::from(limit)],
+        &[C::Int, C::Text, C::Text, C::Text, C::Text, C::Text, C::Blob],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Rejection {
+            id: r[0].as_i64().unwrap_or_default(),
+            gateway: r[1].as_str().unwrap_or_default().to_owned(),
+            reason: r[2].as_str().unwrap_or_default().to_owned(),
+            remote: r[3].as_str().map(str::to_owned),
+            content_type: r[4].as_str().map(str::to_owned),
+            received_at: r[5].as_str().unwrap_or_default().to_owned(),
+            body: String::from_utf8_lossy(r[6].as_bytes().unwrap_or_default()).into_owned(),
+        })
+        .collect())
+}
+
+/// Counts of events per state.
+pub(crate) fn counts(conn: &mut dyn SqlConn, t: &Tables) -> Result<Vec<(String, i64)>, StoreError> {
+    let sql = format!(
+        "SELECT state, COUNT(*) FROM {} GROUP BY state ORDER BY state",
+        t.events
+    );
+    Ok(conn
+        .query(&sql, &[], &[C::Text, C::Int])?
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or_default().to_owned(),
+                r[1].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,88 @@
+//! Table names and DDL for both dialects.
+
+use crate::sql::{Dialect, StoreError};
+
+/// The store's table names, from a configurable prefix.
+#[derive(Debug, Clone)]
+pub(crate) struct Tables {
+    pub(crate) events: String,
+    pub(crate) rejections: String,
+}
+
+impl Tables {
+    /// Tables named `{prefix}events` and `{prefix}rejections`. The prefix is letters, digits and
+    /// `_` only, since it is spliced into SQL.
+    pub(crate) fn new(prefix: &str) -> Result<Self, StoreError> {
+        if prefix.is_empty()
+            || prefix.len() > 40
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || prefix.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(StoreError::new(format!(
+                "table prefix {prefix:?} must be 1-40 letters, digits or '_', not starting with a digit"
+            )));
+        }
+        Ok(Tables {
+            events: format!("{prefix}events"),
+            rejections: format!("{prefix}rejections"),
+        })
+    }
+
+    /// The DDL creating both tables if they do not exist.
+    pub(crate) fn ddl(&self, dialect: Dialect) -> String {
+        let (id, int, blob) = match dialect {
+            Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "BLOB"),
+            Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA"),
+        };
+        let Tables { events, rejections } = self;
+        format!(
+            "CREATE TABLE IF NOT EXISTS {events} (
+                id {id},
+                idempotency_key TEXT NOT NULL UNIQUE,
+                gateway TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                tid TEXT,
+                moid TEXT,
+                amount {int},
+                state TEXT NOT NULL,
+                attempts {int} NOT NULL,
+                deliveries {int} NOT NULL,
+                last_error TEXT,
+                content_type TEXT,
+                remote_addr TEXT,
+                body {blob} NOT NULL,
+                decoded TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                processed_at TEXT
+            );
+            CREATE INDEX IF NOT EXISTS {events}_state ON {events} (state);
+            CREATE TABLE IF NOT EXISTS {rejections} (
+                id {id},
+                gateway TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                remote_addr TEXT,
+                content_type TEXT,
+                body {blob} NOT NULL,
+                received_at TEXT NOT NULL
+            );"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_checked() {
+        assert!(Tables::new("pgkit_").is_ok());
+        assert!(Tables::new("t1_x").is_ok());
+        assert!(Tables::new("").is_err());
+        assert!(Tables::new("x; DROP TABLE y").is_err());
+        assert!(Tables::new("1abc").is_err());
+    }
+}

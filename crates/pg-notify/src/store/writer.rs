@@ -1,0 +1,265 @@
+//! The writer thread: group commit. Deliveries that arrive while a batch commits form the next
+//! batch; each batch is one transaction (one fsync), each delivery inside it a savepoint, and
+//! every delivery's answer is sent only after its batch's `COMMIT` returned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use tokio::sync::oneshot;
+
+use super::ops::{self, FailOutcome};
+use super::schema::Tables;
+use crate::event::{Event, ProcessOutcome, Rejection};
+use crate::handler::Handler;
+use crate::sql::{Dialect, SqlConn, StoreError};
+
+/// Work for the writer thread.
+pub(crate) enum Job {
+    /// A write, batched with others into one transaction.
+    Write(WriteJob),
+    /// Run a read outside any batch.
+    Read(ReadFn),
+}
+
+/// A read, run on the writer's connection.
+pub(crate) type ReadFn = Box<dyn FnOnce(&mut dyn SqlConn) + Send>;
+
+/// A write.
+pub(crate) enum WriteJob {
+    /// Store an event and run its handler.
+    Process {
+        event: Arc<Event>,
+        handler: Arc<dyn Handler>,
+        count_delivery: bool,
+        reply: oneshot::Sender<Result<ProcessOutcome, StoreError>>,
+    },
+    /// Store a verification failure under the event's key.
+    Fail {
+        event: Arc<Event>,
+        error: String,
+        reply: oneshot::Sender<Result<FailOutcome, StoreError>>,
+    },
+    /// Store a rejected delivery.
+    Reject {
+        rejection: Rejection,
+        body: Vec<u8>,
+        reply: oneshot::Sender<Result<i64, StoreError>>,
+    },
+}
+
+impl WriteJob {
+    fn key(&self) -> &str {
+        match self {
+            WriteJob::Process { event, .. } | WriteJob::Fail { event, .. } => &event.key,
+            WriteJob::Reject { .. } => "",
+        }
+    }
+}
+
+/// The answer a job gets once its batch is settled.
+enum Settled {
+    Process(
+        oneshot::Sender<Result<ProcessOutcome, StoreError>>,
+        Result<ProcessOutcome, StoreError>,
+    ),
+    Fail(
+        oneshot::Sender<Result<FailOutcome, StoreError>>,
+        Result<FailOutcome, StoreError>,
+    ),
+    Reject(
+        oneshot::Sender<Result<i64, StoreError>>,
+        Result<i64, StoreError>,
+    ),
+}
+
+impl Settled {
+    fn send(self, commit: &Result<(), StoreError>) {
+        // A receiver that gave up (request timed out) is fine to miss.
+        match self {
+            Settled::Process(tx, r) => drop(tx.send(commit.clone().and(r))),
+            Settled::Fail(tx, r) => drop(tx.send(commit.clone().and(r))),
+            Settled::Reject(tx, r) => drop(tx.send(commit.clone().and(r))),
+        }
+    }
+}
+
+/// Counters for [`super::StoreStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    writes: AtomicU64,
+    commits: AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn snapshot(&self) -> super::StoreStats {
+        super::StoreStats {
+            writes: self.writes.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Runs until every sender is gone.
+pub(crate) fn run(
+    mut conn: Box<dyn SqlConn + Send>,
+    tables: Tables,
+    jobs: Receiver<Job>,
+    max_batch: usize,
+    stats: &Stats,
+) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        let mut closed = false;
+        while batch.len() < max_batch {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        let mut writes = Vec::with_capacity(batch.len());
+        let mut reads = Vec::new();
+        for job in batch {
+            match job {
+                Job::Write(w) => writes.push(w),
+                Job::Read(r) => reads.push(r),
+            }
+        }
+        if !writes.is_empty() {
+            // A stable order of keys keeps concurrent instances (PostgreSQL) from deadlocking.
+            writes.sort_by(|a, b| a.key().cmp(b.key()));
+            let n = writes.len() as u64;
+            if write_batch(conn.as_mut(), &tables, writes) {
+                stats.writes.fetch_add(n, Ordering::Relaxed);
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        for read in reads {
+            read(conn.as_mut());
+        }
+        if closed {
+            break;
+        }
+    }
+}
+
+/// Writes one batch in one transaction; whether it committed.
+fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -> bool {
+    let begin = match conn.dialect() {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres => "BEGIN",
+    };
+    let mut settled = Vec::with_capacity(writes.len());
+    if let Err(e) = conn.batch(begin) {
+        for job in writes {
+            fail_job(job, &e);
+        }
+        return false;
+    }
+    let now = crate::event::rfc3339(time::OffsetDateTime::now_utc());
+    for (i, job) in writes.into_iter().enumerate() {
+        let savepoint = format!("d{i}");
+        if let Err(e) = conn.batch(&format!("SAVEPOINT {savepoint}")) {
+            fail_job(job, &e);
+            continue;
+        }
+        let result = run_job(conn, tables, job, &now, &savepoint);
+        settled.push(result);
+    }
+    let commit = conn.batch("COMMIT");
+    if commit.is_err() {
+        let _ = conn.batch("ROLLBACK");
+    }
+    let committed = commit.is_ok();
+    for s in settled {
+        s.send(&commit);
+    }
+    committed
+}
+
+fn release(conn: &mut dyn SqlConn, savepoint: &str, ok: bool) -> Result<(), StoreError> {
+    if !ok {
+        conn.batch(&format!("ROLLBACK TO SAVEPOINT {savepoint}"))?;
+    }
+    conn.batch(&format!("RELEASE SAVEPOINT {savepoint}"))
+}
+
+fn run_job(
+    conn: &mut dyn SqlConn,
+    tables: &Tables,
+    job: WriteJob,
+    now: &str,
+    savepoint: &str,
+) -> Settled {
+    match job {
+        WriteJob::Process {
+            event,
+            handler,
+            count_delivery,
+            reply,
+        } => {
+            let result =
+                match ops::process(conn, tables, &event, handler.as_ref(), count_delivery, now) {
+                    Ok(Ok(outcome)) => release(conn, savepoint, true).map(|()| outcome),
+                    Ok(Err(handler_error)) => {
+                        // Undo the handler's writes, then record the failure in the same batch.
+                        release(conn, savepoint, false).and_then(|()| {
+                            ops::record_failure(
+                                conn,
+                                tables,
+                                &event,
+                                &handler_error.0,
+                                count_delivery,
+                                now,
+                            )
+                            .map(|outcome| match outcome {
+                                FailOutcome::Recorded { id }
+                                | FailOutcome::AlreadyProcessed { id } => {
+                                    ProcessOutcome::HandlerFailed {
+                                        id,
+                                        error: handler_error.0.clone(),
+                                    }
+                                }
+                            })
+                        })
+                    }
+                    Err(e) => release(conn, savepoint, false).and(Err(e)),
+                };
+            Settled::Process(reply, result)
+        }
+        WriteJob::Fail {
+            event,
+            error,
+            reply,
+        } => {
+            let result = ops::record_failure(conn, tables, &event, &error, true, now);
+            let result = match result {
+                Ok(outcome) => release(conn, savepoint, true).map(|()| outcome),
+                Err(e) => release(conn, savepoint, false).and(Err(e)),
+            };
+            Settled::Fail(reply, result)
+        }
+        WriteJob::Reject {
+            rejection,
+            body,
+            reply,
+        } => {
+            let result = ops::record_rejection(conn, tables, &rejection, &body);
+            let ok = result.is_ok();
+            let result = release(conn, savepoint, ok).and(result);
+            Settled::Reject(reply, result)
+        }
+    }
+}
+
+fn fail_job(job: WriteJob, error: &StoreError) {
+    match job {
+        WriteJob::Process { reply, .. } => drop(reply.send(Err(error.clone()))),
+        WriteJob::Fail { reply, .. } => drop(reply.send(Err(error.clone()))),
+        WriteJob::Reject { reply, .. } => drop(reply.send(Err(error.clone()))),
+    }
+}

@@ -1,0 +1,266 @@
+//! `pgkit notify serve | export`.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+use pg_notify::{
+    EventRecord, GatewayEndpoint, HttpConfig, IpAllowlist, Pipeline, RawLog, SmartroDecoder, Store,
+    StoreConfig, StoreOnly,
+};
+use serde_json::json;
+
+use crate::report::{Failure, Report};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Run a receiver: POST /innopay/notify (answers 0000) and POST /smartro/notify (answers OK),
+    /// acknowledging only what is stored. Stops cleanly on SIGTERM or SIGINT.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        listen: SocketAddr,
+        /// sqlite://PATH or postgres://...
+        #[arg(long)]
+        db: String,
+        /// Directory of the daily raw logs.
+        #[arg(long)]
+        log_dir: Option<PathBuf>,
+        /// Accept only these source networks (repeatable; CIDR or address). `smartro` adds
+        /// Smartro's live re-notification servers.
+        #[arg(long = "allow-ip")]
+        allow_ip: Vec<String>,
+    },
+    /// Print every stored event, one per line.
+    Export {
+        /// sqlite://PATH or postgres://...
+        #[arg(long)]
+        db: String,
+        /// jsonl (default) or csv.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+    },
+}
+
+async fn open(db: &str) -> Result<Store, Failure> {
+    Store::open(db, StoreConfig::default()).await.map_err(|e| {
+        if db.starts_with("sqlite://") || db.starts_with("postgres") {
+            Failure::transport(e)
+        } else {
+            Failure::field("db", e)
+        }
+    })
+}
+
+pub(crate) async fn run(command: NotifyCommand, json_output: bool) -> Result<Report, Failure> {
+    match command {
+        NotifyCommand::Serve {
+            listen,
+            db,
+            log_dir,
+            allow_ip,
+        } => serve(listen, &db, log_dir, &allow_ip, json_output).await,
+        NotifyCommand::Export { db, format } => export(&db, format, json_output).await,
+    }
+}
+
+fn allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, Failure> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let mut list = IpAllowlist::new();
+    for e in entries {
+        if e == "smartro" {
+            list = list.union(IpAllowlist::smartro_live());
+        } else {
+            list.add(e).map_err(|err| Failure::field("allow-ip", err))?;
+        }
+    }
+    Ok(Some(list))
+}
+
+async fn serve(
+    listen: SocketAddr,
+    db: &str,
+    log_dir: Option<PathBuf>,
+    allow_ip: &[String],
+    json_output: bool,
+) -> Result<Report, Failure> {
+    let allow = allowlist(allow_ip)?;
+    let store = open(db).await?;
+    let mut smartro_decoder = SmartroDecoder::default();
+    if let Ok(key) = std::env::var("PGKIT_MERCHANT_KEY") {
+        smartro_decoder = smartro_decoder.with_merchant_key(pg_core::Secret::new(key));
+    }
+    let mut innopay = GatewayEndpoint::innopay(StoreOnly);
+    let mut smartro = GatewayEndpoint::smartro(smartro_decoder, StoreOnly);
+    if let Some(list) = allow {
+        innopay = innopay.allow(list.clone());
+        smartro = smartro.allow(list);
+    }
+    let mut builder = Pipeline::builder(store.clone())
+        .endpoint(innopay)
+        .endpoint(smartro);
+    if let Some(dir) = log_dir {
+        let log = RawLog::open(&dir).map_err(|e| Failure::field("log-dir", e))?;
+        builder = builder.raw_log(log);
+    }
+    let app = pg_notify::router(builder.build(), HttpConfig::default());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure::transport(format!("cannot listen on {listen}: {e}")))?;
+    let local = listener.local_addr().map_err(Failure::transport)?;
+    if !json_output {
+        eprintln!(
+            "pgkit: listening on {local} (POST /innopay/notify, POST /smartro/notify); store {}",
+            store.backend()
+        );
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(Failure::transport)?;
+    let counts = store.counts().await.unwrap_or_default();
+    let summary = counts
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Report::success(
+        format!(
+            "stopped; events stored: {}",
+            if summary.is_empty() {
+                "none".into()
+            } else {
+                summary
+            }
+        ),
+        json!({ "listen": local.to_string(), "events": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>() }),
+    ))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("pgkit: shutting down: finishing requests in flight");
+}
+
+const CSV_COLUMNS: [&str; 14] = [
+    "id",
+    "key",
+    "gateway",
+    "kind",
+    "status",
+    "tid",
+    "moid",
+    "amount",
+    "state",
+    "attempts",
+    "deliveries",
+    "last_error",
+    "received_at",
+    "processed_at",
+];
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn csv_line(e: &EventRecord) -> String {
+    let cells = [
+        e.id.to_string(),
+        e.key.clone(),
+        e.gateway.clone(),
+        e.kind.clone(),
+        e.status.clone(),
+        e.tid.clone().unwrap_or_default(),
+        e.moid.clone().unwrap_or_default(),
+        e.amount.map(|a| a.to_string()).unwrap_or_default(),
+        e.state.as_str().to_owned(),
+        e.attempts.to_string(),
+        e.deliveries.to_string(),
+        e.last_error.clone().unwrap_or_default(),
+        e.received_at.clone(),
+        e.processed_at.clone().unwrap_or_default(),
+    ];
+    cells
+        .iter()
+        .map(|c| csv_field(c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn export(db: &str, format: Format, json_output: bool) -> Result<Report, Failure> {
+    let store = open(db).await?;
+    let progress = std::io::stderr().is_terminal();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // With --json the events go inside the one JSON object; otherwise they stream, one per line.
+    let mut collected = Vec::new();
+    if matches!(format, Format::Csv) && !json_output {
+        writeln!(out, "{}", CSV_COLUMNS.join(",")).map_err(Failure::transport)?;
+    }
+    let mut after = 0;
+    let mut count = 0usize;
+    loop {
+        let page = store
+            .list(None, after, 1000)
+            .await
+            .map_err(Failure::transport)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        count += page.len();
+        if json_output {
+            collected.extend(page);
+        } else {
+            for e in &page {
+                let line = match format {
+                    Format::Jsonl => serde_json::to_string(e).unwrap_or_default(),
+                    Format::Csv => csv_line(e),
+                };
+                writeln!(out, "{line}").map_err(Failure::transport)?;
+            }
+        }
+        if progress {
+            eprint!("\rpgkit: exported {count} events");
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    out.flush().map_err(Failure::transport)?;
+    Ok(Report::success(
+        String::new(),
+        json!({ "exported": count, "events": collected }),
+    ))
+}

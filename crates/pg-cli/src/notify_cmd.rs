@@ -123,6 +123,28 @@ async fn serve(
             store.backend()
         );
     }
+    if std::io::stderr().is_terminal() {
+        // Progress on a terminal: the store's counts, every few seconds.
+        let progress_store = store.clone();
+        tokio::spawn(async move {
+            let mut last = String::new();
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let Ok(counts) = progress_store.counts().await else {
+                    continue;
+                };
+                let line = counts
+                    .iter()
+                    .map(|(s, n)| format!("{n} {s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if line != last {
+                    eprintln!("pgkit: events: {line}");
+                    last = line;
+                }
+            }
+        });
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

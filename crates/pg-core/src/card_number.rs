@@ -7,25 +7,34 @@ use std::fmt;
 /// so a full number never lives in this type.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct MaskedCardNumber(String);
+pub struct MaskedCardNumber(compact_str::CompactString);
 
 impl MaskedCardNumber {
     /// Masks a card number as received: every digit or `*` after the first 6 and before the last
     /// 4 positions becomes `*`; separators (`-`, space) are dropped.
     pub fn from_received(text: &str) -> Self {
-        let chars: Vec<char> = text
-            .trim()
+        let text = text.trim();
+        if text.len() <= 24 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*') {
+            // The usual shape: no separators, ASCII. Mask in a stack buffer.
+            let mut buf = [0u8; 24];
+            let n = text.len();
+            for (i, b) in text.bytes().enumerate() {
+                let visible = n >= 12 && (i < 6 || i >= n - 4);
+                buf[i] = if visible || b == b'*' { b } else { b'*' };
+            }
+            let masked = std::str::from_utf8(&buf[..n]).unwrap_or_default();
+            return MaskedCardNumber(compact_str::CompactString::from(masked));
+        }
+        let kept = |c: &char| !matches!(c, '-' | ' ');
+        let n = text.chars().filter(kept).count();
+        let masked = text
             .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .collect();
-        let n = chars.len();
-        let masked = chars
-            .iter()
+            .filter(kept)
             .enumerate()
             .map(|(i, c)| {
                 let visible = n >= 12 && (i < 6 || i >= n - 4);
                 if visible || !c.is_ascii_alphanumeric() {
-                    *c
+                    c
                 } else {
                     '*'
                 }

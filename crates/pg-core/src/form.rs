@@ -112,13 +112,38 @@ impl From<FormError> for crate::error::InvalidInput {
 }
 
 /// A parsed form: `name=value` pairs in body order.
+///
+/// Pieces that need no decoding are slices of the body; every decoded piece lives in one
+/// shared buffer, so parsing allocates twice whatever the number of fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form<'a> {
-    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The body as text: its undecoded pieces (always ASCII) are slices of it. When the body is
+    /// not UTF-8 (raw EUC-KR bytes), every piece is decoded and this is empty.
+    body: Cow<'a, str>,
+    /// Every decoded piece, back to back.
+    text: String,
+    pairs: Vec<(Span, Span)>,
     charset: Charset,
 }
 
-type RawPair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+/// Where a piece's text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    /// `body[start..end]`, as received.
+    Body(u32, u32),
+    /// `text[start..end]`, decoded.
+    Text(u32, u32),
+}
+
+/// What splitting produces: the decoded buffer and every pair's pieces.
+type Split = (Vec<u8>, Vec<(RawSpan, RawSpan)>);
+
+/// A piece while parsing: bytes of the body, or bytes of the decoded buffer.
+#[derive(Debug, Clone, Copy)]
+enum RawSpan {
+    Body(usize, usize),
+    Decoded(usize, usize),
+}
 
 impl<'a> Form<'a> {
     /// Parses a body. `charset` is the declared charset (from the `Content-Type`); when `None`,
@@ -134,29 +159,31 @@ impl<'a> Form<'a> {
                 actual: body.len(),
             });
         }
-        let raw = split_and_unescape(body, limits.max_fields)?;
-        let charset = match charset {
-            Some(c) => c,
-            None => detect(&raw),
-        };
-        let mut pairs = Vec::with_capacity(raw.len());
-        for (name, value) in raw {
-            let name = decode_text(name, charset).ok_or_else(|| FormError::Undecodable {
-                charset,
-                field: "(name)".into(),
-            })?;
-            let value = match decode_text(value, charset) {
-                Some(v) => v,
-                None => {
+        // One validation of the whole body lets every undecoded piece be a plain slice of it.
+        let body_str = std::str::from_utf8(body).ok();
+        let (decoded, raw) = split_and_unescape(body, body_str.is_none(), limits.max_fields)?;
+        let (text, charset) = match charset {
+            Some(Charset::EucKr) => (euc_kr_text(&decoded, &raw, body)?, Charset::EucKr),
+            declared => match utf8_text(decoded, &raw) {
+                Ok(text) => (text, Charset::Utf8),
+                Err(decoded) if declared.is_none() => {
+                    (euc_kr_text(&decoded, &raw, body)?, Charset::EucKr)
+                }
+                Err(decoded) => {
                     return Err(FormError::Undecodable {
-                        charset,
-                        field: name.into_owned(),
+                        charset: Charset::Utf8,
+                        field: first_invalid_utf8(&decoded, &raw, body),
                     });
                 }
-            };
-            pairs.push((name, value));
-        }
-        Ok(Form { pairs, charset })
+            },
+        };
+        let pairs = text.1;
+        Ok(Form {
+            body: Cow::Borrowed(body_str.unwrap_or_default()),
+            text: text.0,
+            pairs,
+            charset,
+        })
     }
 
     /// Parses a body with the charset declared in a `Content-Type` header value, if any.
@@ -172,6 +199,13 @@ impl<'a> Form<'a> {
         Form::parse(body, declared, limits)
     }
 
+    fn str_of(&self, span: Span) -> &str {
+        match span {
+            Span::Body(s, e) => self.body.get(s as usize..e as usize).unwrap_or_default(),
+            Span::Text(s, e) => self.text.get(s as usize..e as usize).unwrap_or_default(),
+        }
+    }
+
     /// The charset the body was decoded with.
     pub fn charset(&self) -> Charset {
         self.charset
@@ -179,10 +213,7 @@ impl<'a> Form<'a> {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+        self.pairs().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// The first value of `name`, trimmed, when it is present and not blank.
@@ -199,23 +230,23 @@ impl<'a> Form<'a> {
 
     /// Every value of `name`, in order (for repeated keys).
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.pairs
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_ref())
+        self.pairs()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// The values of the array `name`, sent as repeated `name[]` keys, in order.
     pub fn array<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.pairs
-            .iter()
+        self.pairs()
             .filter(move |(n, _)| n.strip_suffix("[]").is_some_and(|stem| stem == name))
-            .map(|(_, v)| v.as_ref())
+            .map(|(_, v)| v)
     }
 
     /// Every pair, in order.
     pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+        self.pairs
+            .iter()
+            .map(|(n, v)| (self.str_of(*n), self.str_of(*v)))
     }
 
     /// Number of pairs.
@@ -228,118 +259,329 @@ impl<'a> Form<'a> {
         self.pairs.is_empty()
     }
 
-    /// Whether the value of pair `index` borrows from the body (needed no decoding).
+    /// Whether the value of pair `index` is a slice of the body (needed no decoding).
     pub fn is_borrowed(&self, index: usize) -> bool {
         self.pairs
             .get(index)
-            .is_some_and(|(_, v)| matches!(v, Cow::Borrowed(_)))
+            .is_some_and(|(_, v)| matches!(v, Span::Body(..)))
     }
 
     /// A form that owns its text.
     pub fn into_owned(self) -> Form<'static> {
         Form {
-            pairs: self
-                .pairs
-                .into_iter()
-                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
-                .collect(),
+            body: Cow::Owned(self.body.into_owned()),
+            text: self.text,
+            pairs: self.pairs,
             charset: self.charset,
         }
     }
 }
 
-/// Splits on `&` and `=`, turning `+` into space and `%XX` into bytes. Empty segments
-/// (`a=1&&b=2`, a trailing `&`) are skipped.
-fn split_and_unescape(body: &[u8], max_fields: usize) -> Result<Vec<RawPair<'_>>, FormError> {
-    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', body).count() + 1);
-    let mut start = 0;
-    while start <= body.len() {
-        let end = memchr::memchr(b'&', &body[start..]).map_or(body.len(), |i| start + i);
-        let segment = &body[start..end];
-        if !segment.is_empty() {
-            if pairs.len() == max_fields {
-                return Err(FormError::TooManyFields { limit: max_fields });
-            }
-            let (name, value, value_offset) = match memchr::memchr(b'=', segment) {
-                Some(eq) => (&segment[..eq], &segment[eq + 1..], start + eq + 1),
-                None => (segment, &segment[segment.len()..], end),
-            };
-            pairs.push((unescape(name, start)?, unescape(value, value_offset)?));
-        }
-        start = end + 1;
+/// Hex digit values; 0xFF marks a byte that is not a hex digit.
+const HEX: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-    Ok(pairs)
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes that end a run of ordinary bytes: separators, escapes, and non-ASCII.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0x80;
+    while i < 256 {
+        table[i] = true;
+        i += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'=' as usize] = true;
+    table[b'%' as usize] = true;
+    table[b'+' as usize] = true;
+    table
+};
+
+/// The index of the first special byte at or after `i` (or `body.len()`).
+fn scan_plain(body: &[u8], mut i: usize) -> usize {
+    // Four bytes per step while none is special, then one by one.
+    while let Some(&[a, b, c, d]) = body.get(i..i + 4) {
+        if SPECIAL[a as usize] | SPECIAL[b as usize] | SPECIAL[c as usize] | SPECIAL[d as usize] {
+            break;
+        }
+        i += 4;
+    }
+    match body.get(i..) {
+        Some(rest) => rest
+            .iter()
+            .position(|b| SPECIAL[*b as usize])
+            .map_or(body.len(), |p| i + p),
+        None => body.len(),
+    }
+}
+
+/// Splits on `&` and `=`, turning `+` into space and `%XX` into bytes. Empty segments
+/// (`a=1&&b=2`, a trailing `&`) are skipped. A piece without escapes (ASCII, as nearly all
+/// names and codes are) stays a span of the body and is never copied; the others are decoded
+/// into one shared buffer.
+fn split_and_unescape(
+    body: &[u8],
+    copy_all: bool,
+    max_fields: usize,
+) -> Result<Split, FormError> {
+    let n = body.len();
+    let mut pairs: Vec<(RawSpan, RawSpan)> = Vec::with_capacity(64);
+    let mut out: Vec<u8> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        if body[i] == b'&' {
+            i += 1;
+            continue;
+        }
+        let (name, end) = read_piece(body, i, true, copy_all, &mut out)?;
+        let (value, end) = match body.get(end) {
+            Some(b'=') => read_piece(body, end + 1, false, copy_all, &mut out)?,
+            _ => (RawSpan::Body(end, end), end),
+        };
+        if pairs.len() == max_fields {
+            return Err(FormError::TooManyFields { limit: max_fields });
+        }
+        pairs.push((name, value));
+        i = end + 1;
+    }
+    Ok((out, pairs))
+}
+
+/// Reads one piece from `start` up to `&` (or `=` for a name) or the end; returns it and the
+/// index of its terminator.
+fn read_piece(
+    body: &[u8],
+    start: usize,
+    is_name: bool,
+    copy_all: bool,
+    out: &mut Vec<u8>,
+) -> Result<(RawSpan, usize), FormError> {
+    let mut i = scan_plain(body, start);
+    let ends_here = match body.get(i) {
+        None | Some(b'&') => true,
+        Some(b'=') => is_name,
+        _ => false,
+    };
+    if ends_here && !copy_all {
+        return Ok((RawSpan::Body(start, i), i));
+    }
+    let from = out.len();
+    out.extend_from_slice(&body[start..i]);
+    loop {
+        match body.get(i) {
+            None | Some(b'&') => break,
+            Some(b'=') if is_name => break,
+            Some(b'%') => {
+                // Escapes come in runs (three per Hangul syllable in UTF-8): decode the run,
+                // a whole syllable per step when it is one.
+                while let Some(&[b'%', h1, l1, b'%', h2, l2, b'%', h3, l3]) = body.get(i..i + 9) {
+                    let (a, b, c) = (
+                        HEX[h1 as usize] << 4 | HEX[l1 as usize],
+                        HEX[h2 as usize] << 4 | HEX[l2 as usize],
+                        HEX[h3 as usize] << 4 | HEX[l3 as usize],
+                    );
+                    let invalid = HEX[h1 as usize]
+                        | HEX[l1 as usize]
+                        | HEX[h2 as usize]
+                        | HEX[l2 as usize]
+                        | HEX[h3 as usize]
+                        | HEX[l3 as usize];
+                    if invalid > 0x0F {
+                        break;
+                    }
+                    out.extend_from_slice(&[a, b, c]);
+                    i += 9;
+                }
+                while let Some(b'%') = body.get(i) {
+                    let (hi, lo) = match body.get(i + 1..i + 3) {
+                        Some(&[h, l]) => (HEX[h as usize], HEX[l as usize]),
+                        _ => (0xFF, 0xFF),
+                    };
+                    if (hi | lo) > 0x0F {
+                        return Err(FormError::BadEscape { position: i });
+                    }
+                    out.push(hi << 4 | lo);
+                    i += 3;
+                }
+            }
+            Some(b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            // A second `=` in a value, or a raw non-ASCII byte.
+            Some(&b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+        let plain = scan_plain(body, i);
+        out.extend_from_slice(&body[i..plain]);
+        i = plain;
+    }
+    Ok((RawSpan::Decoded(from, out.len()), i))
 }
 
 /// Percent-decodes `raw` strictly as a form component: `+` is a space and `%` must be followed
 /// by two hex digits. Borrows when there is nothing to decode.
 pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
-    unescape(raw, 0)
-}
-
-/// Percent-decodes one component strictly (`%` must be followed by two hex digits).
-///
-/// Hand-written because the `percent-encoding` and `form_urlencoded` crates pass malformed
-/// escapes through silently, and a payment result must not be read differently from what was sent.
-fn unescape(raw: &[u8], offset: usize) -> Result<Cow<'_, [u8]>, FormError> {
     if memchr::memchr2(b'%', b'+', raw).is_none() {
         return Ok(Cow::Borrowed(raw));
     }
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = raw.get(i + 1).and_then(|b| hex(*b));
-                let lo = raw.get(i + 2).and_then(|b| hex(*b));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => {
-                        return Err(FormError::BadEscape {
-                            position: offset + i,
-                        });
-                    }
-                }
-                i += 3;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
+    unescape_into(raw, 0, &mut out)?;
     Ok(Cow::Owned(out))
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Percent-decodes one component strictly (`%` must be followed by two hex digits), appending
+/// to `out`; `offset` is the component's position in the body, for errors.
+///
+/// Hand-written because the `percent-encoding` and `form_urlencoded` crates pass malformed
+/// escapes through silently, and a payment result must not be read differently from what was
+/// sent.
+fn unescape_into(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), FormError> {
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr2(b'%', b'+', rest) {
+        out.extend_from_slice(&rest[..i]);
+        if rest[i] == b'+' {
+            out.push(b' ');
+            rest = &rest[i + 1..];
+            continue;
+        }
+        let (hi, lo) = match rest.get(i + 1..i + 3) {
+            Some(&[h, l]) => (HEX[h as usize], HEX[l as usize]),
+            _ => (0xFF, 0xFF),
+        };
+        if (hi | lo) > 0x0F {
+            return Err(FormError::BadEscape {
+                position: offset + (raw.len() - rest.len()) + i,
+            });
+        }
+        out.push(hi << 4 | lo);
+        rest = &rest[i + 3..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
+}
+
+/// The name of a pair for an error: its decoded text if it has one, else `(name)`.
+fn field_name(name: RawSpan, body: &[u8], decoded: &[u8], charset: Charset) -> String {
+    let bytes = match name {
+        RawSpan::Body(s, e) => &body[s..e],
+        RawSpan::Decoded(s, e) => &decoded[s..e],
+    };
+    charset
+        .decode(bytes)
+        .map_or_else(|| "(name)".to_owned(), Cow::into_owned)
+}
+
+type Pieces = (String, Vec<(Span, Span)>);
+
+fn span(r: RawSpan) -> Span {
+    match r {
+        RawSpan::Body(s, e) => Span::Body(s as u32, e as u32),
+        RawSpan::Decoded(s, e) => Span::Text(s as u32, e as u32),
     }
 }
 
-/// UTF-8 if every component is valid UTF-8, else EUC-KR.
-fn detect(raw: &[RawPair<'_>]) -> Charset {
-    let utf8 = raw
-        .iter()
-        .all(|(n, v)| std::str::from_utf8(n).is_ok() && std::str::from_utf8(v).is_ok());
-    if utf8 { Charset::Utf8 } else { Charset::EucKr }
-}
-
-fn decode_text(bytes: Cow<'_, [u8]>, charset: Charset) -> Option<Cow<'_, str>> {
-    match (bytes, charset) {
-        (Cow::Borrowed(b), c) => c.decode(b),
-        (Cow::Owned(v), Charset::Utf8) => String::from_utf8(v).ok().map(Cow::Owned),
-        (Cow::Owned(v), Charset::EucKr) => {
-            crate::charset::decode_euc_kr(&v).map(|s| Cow::Owned(s.into_owned()))
+/// Reads the decoded buffer as UTF-8: one validation for all pieces, then a check that every
+/// piece starts and ends on a character boundary. On failure, the buffer comes back.
+fn utf8_text(decoded: Vec<u8>, raw: &[(RawSpan, RawSpan)]) -> Result<Pieces, Vec<u8>> {
+    let text = String::from_utf8(decoded).map_err(|e| e.into_bytes())?;
+    for (name, value) in raw {
+        for piece in [name, value] {
+            if let RawSpan::Decoded(s, e) = *piece {
+                if !(text.is_char_boundary(s) && text.is_char_boundary(e)) {
+                    return Err(text.into_bytes());
+                }
+            }
         }
     }
+    let pairs = raw.iter().map(|(n, v)| (span(*n), span(*v))).collect();
+    Ok((text, pairs))
+}
+
+/// The name of the first pair with a piece that is not UTF-8 (the error path only).
+fn first_invalid_utf8(decoded: &[u8], raw: &[(RawSpan, RawSpan)], body: &[u8]) -> String {
+    for (name, value) in raw {
+        for piece in [name, value] {
+            if let RawSpan::Decoded(s, e) = *piece {
+                if std::str::from_utf8(&decoded[s..e]).is_err() {
+                    return if std::ptr::eq(piece, name) {
+                        "(name)".to_owned()
+                    } else {
+                        field_name(*name, body, decoded, Charset::Utf8)
+                    };
+                }
+            }
+        }
+    }
+    "(name)".to_owned()
+}
+
+/// Appends the EUC-KR (CP949) decoding of `bytes` to `text`; `false` when they are malformed.
+fn decode_euc_kr_into(bytes: &[u8], text: &mut String) -> bool {
+    if bytes.is_ascii() {
+        // ASCII is the same in both charsets.
+        text.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return true;
+    }
+    let mut decoder = encoding_rs::EUC_KR.new_decoder_without_bom_handling();
+    match decoder.max_utf8_buffer_length_without_replacement(bytes.len()) {
+        Some(n) => text.reserve(n),
+        None => return false,
+    }
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, text, true);
+    matches!(result, encoding_rs::DecoderResult::InputEmpty) && read == bytes.len()
+}
+
+/// Decodes every decoded piece from EUC-KR into a new buffer.
+fn euc_kr_text(
+    decoded: &[u8],
+    raw: &[(RawSpan, RawSpan)],
+    body: &[u8],
+) -> Result<Pieces, FormError> {
+    let mut text = String::with_capacity(decoded.len() + decoded.len() / 2);
+    let mut pairs = Vec::with_capacity(raw.len());
+    for (name, value) in raw {
+        let mut spans = [Span::Body(0, 0); 2];
+        for (slot, piece) in spans.iter_mut().zip([name, value]) {
+            *slot = match *piece {
+                RawSpan::Body(s, e) => Span::Body(s as u32, e as u32),
+                RawSpan::Decoded(s, e) => {
+                    let from = text.len();
+                    match decode_euc_kr_into(&decoded[s..e], &mut text) {
+                        true => {}
+                        false => {
+                            let field = if std::ptr::eq(piece, name) {
+                                "(name)".to_owned()
+                            } else {
+                                field_name(*name, body, decoded, Charset::EucKr)
+                            };
+                            return Err(FormError::Undecodable {
+                                charset: Charset::EucKr,
+                                field,
+                            });
+                        }
+                    }
+                    Span::Text(from as u32, text.len() as u32)
+                }
+            };
+        }
+        pairs.push((spans[0], spans[1]));
+    }
+    Ok((text, pairs))
 }
 
 /// Which characters an encoder leaves as they are.

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::kst::KstDateTime;
@@ -170,7 +171,7 @@ macro_rules! string_id {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
             /// The identifier as text.
@@ -229,14 +230,14 @@ impl Moid {
             "ASCII letters, digits, '_' and '-'",
             is_order_char,
         )?;
-        Ok(Moid(text.to_owned()))
+        Ok(Moid(CompactString::from(text)))
     }
 
     /// Accepts an order number as a gateway sent it: non-empty, at most 100 bytes, no control
     /// characters (Innopay's notification allows 60 bytes of Hangul, Smartro's approval 100).
     pub fn received(text: &str) -> Result<Moid, InvalidId> {
         check_received("Moid", text, 100)?;
-        Ok(Moid(text.to_owned()))
+        Ok(Moid(CompactString::from(text)))
     }
 }
 
@@ -258,14 +259,14 @@ impl Mid {
             "ASCII letters, digits and '_'",
             is_word,
         )?;
-        Ok(Mid(text.to_owned()))
+        Ok(Mid(CompactString::from(text)))
     }
 
     /// Accepts a merchant id as a gateway sent it (non-empty, at most 20 bytes, no control
     /// characters).
     pub fn received(text: &str) -> Result<Mid, InvalidId> {
         check_received("Mid", text, 20)?;
-        Ok(Mid(text.to_owned()))
+        Ok(Mid(CompactString::from(text)))
     }
 }
 
@@ -301,7 +302,7 @@ impl Tid {
                 },
             ));
         }
-        Ok(Tid(text.to_owned()))
+        Ok(Tid(CompactString::from(text)))
     }
 
     /// Accepts a transaction id as a gateway sent it: surrounding whitespace removed (the
@@ -310,7 +311,7 @@ impl Tid {
     pub fn received(text: &str) -> Result<Tid, InvalidId> {
         let text = text.trim();
         check_received("Tid", text, 64)?;
-        Ok(Tid(text.to_owned()))
+        Ok(Tid(CompactString::from(text)))
     }
 
     /// The merchant id embedded in the first 10 characters, when the id has the standard layout.
@@ -354,7 +355,7 @@ impl Tid {
 /// Accepts `010-1234-1234`, `010 1234 1234`, `01012341234` and `+82 10-1234-1234`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber(CompactString);
 
 impl PhoneNumber {
     /// Parses and normalises a phone number.
@@ -368,7 +369,7 @@ impl PhoneNumber {
             Some(rest) => (rest.trim_start_matches([' ', '-']), true),
             None => (text, false),
         };
-        let mut digits = String::with_capacity(12);
+        let mut digits = CompactString::with_capacity(12);
         if international {
             digits.push('0');
         }

@@ -19,6 +19,7 @@ pub mod won;
 pub use card_company::CardCompany;
 pub use card_number::MaskedCardNumber;
 pub use charset::Charset;
+pub use compact_str::CompactString;
 pub use error::{CryptoError, Error, InvalidInput, ProtocolError, TransportError};
 pub use field_spec::{FieldKind, FieldSpec, Rule, Validator, Violation};
 pub use field_value::{FieldValue, Slot};

@@ -93,6 +93,12 @@ impl Won {
     ///
     /// Surrounding ASCII whitespace is ignored; a leading `+` is not accepted.
     pub fn parse(text: &str) -> Result<Won, WonError> {
+        // The common case, plain digits that cannot overflow, without the general checks.
+        if !text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Won(text
+                .bytes()
+                .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'))));
+        }
         let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
         let lead = text.len()
             - text

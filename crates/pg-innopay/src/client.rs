@@ -304,7 +304,7 @@ pub fn notification_event(n: &Notification) -> CallbackEvent {
     let status = match &n.status {
         NotificationStatus::Approved => EventStatus::Approved,
         NotificationStatus::Cancelled => EventStatus::Cancelled,
-        NotificationStatus::Other(code) => EventStatus::Other(code.clone()),
+        NotificationStatus::Other(code) => EventStatus::Other(code.to_string()),
     };
     let sequence = match (&n.status, &n.cancel) {
         (NotificationStatus::Cancelled, Some(c)) => c
@@ -325,7 +325,7 @@ pub fn notification_event(n: &Notification) -> CallbackEvent {
         moid: Some(n.moid.clone()),
         tid: Some(n.pg_tid.clone()),
         amount: Some(n.amount()),
-        result_code: n.pg_result_code.clone(),
+        result_code: n.pg_result_code.as_ref().map(|c| c.to_string()),
         sequence,
     }
 }

@@ -1,7 +1,7 @@
 //! Payment-result notification (manual 4.2): EUC-KR and UTF-8 bodies, every block, round trips,
 //! and invalid notifications.
 
-use pg_core::{CardCompany, Charset, KstFormat, Rule, Won};
+use pg_core::{CardCompany, Charset, CompactString, KstFormat, Rule, Won};
 use pg_innopay::notification::{
     BillingKey, CancelDetails, CardDetails, CashReceipt, CashReceiptKind, LineItem, Notification,
     NotificationStatus, PayMethod, Shipping,
@@ -55,7 +55,7 @@ fn assert_card_fixture(n: &Notification) {
     );
     assert_eq!(shipping.comment.as_deref(), Some("문 앞에 놓아 주세요"));
     assert_eq!(n.state_code.as_deref(), Some("0"));
-    assert_eq!(n.extra, [("mallExtra".to_owned(), "확장필드".to_owned())]);
+    assert_eq!(n.extra, [("mallExtra".into(), "확장필드".into())]);
     assert!(n.cash_receipt.is_none() && n.cancel.is_none());
 }
 
@@ -253,13 +253,17 @@ fn acknowledgement_is_0000() {
 
 // ---- property test: typed notification -> form (UTF-8 or EUC-KR) -> typed notification ----
 
-fn word() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9_-]{1,12}"
+fn word() -> impl Strategy<Value = CompactString> {
+    "[A-Za-z0-9_-]{1,12}".prop_map(CompactString::from)
 }
 
-fn text() -> impl Strategy<Value = String> {
+fn text() -> impl Strategy<Value = CompactString> {
     // Hangul, ASCII, spaces and the form's special characters, never blank.
-    "[가-힣a-zA-Z0-9&=+%#?/ .,()-]{0,14}[가-힣a-zA-Z0-9]"
+    "[가-힣a-zA-Z0-9&=+%#?/ .,()-]{0,14}[가-힣a-zA-Z0-9]".prop_map(CompactString::from)
+}
+
+fn digits(pattern: &'static str) -> impl Strategy<Value = CompactString> {
+    pattern.prop_map(CompactString::from)
 }
 
 fn won() -> impl Strategy<Value = Won> {
@@ -278,7 +282,7 @@ fn tid() -> impl Strategy<Value = pg_core::Tid> {
 }
 
 prop_compose! {
-    fn card()(number in proptest::option::of("[0-9]{16}"), quota in proptest::option::of("[0-9]{2}"),
+    fn card()(number in proptest::option::of("[0-9]{16}"), quota in proptest::option::of(digits("[0-9]{2}")),
               issuer in proptest::option::of(company()), issuer_name in proptest::option::of(text()),
               acquirer in proptest::option::of(company()), acquirer_name in proptest::option::of(text()))
               -> Option<CardDetails> {
@@ -301,12 +305,12 @@ prop_compose! {
 
 prop_compose! {
     fn cancel()(amount in proptest::option::of(won()), message in proptest::option::of(text()),
-                code in proptest::option::of("[0-9]{4}"), date in proptest::option::of("[0-9]{8}"),
+                code in proptest::option::of(digits("[0-9]{4}")), date in proptest::option::of(digits("[0-9]{8}")),
                 pg_tid in proptest::option::of(tid()), approval in proptest::option::of(won()))
                 -> Option<CancelDetails> {
         let c = CancelDetails {
-            amount, message, result_code: code.clone(), result_message: code.map(|c| format!("결과 {c}")),
-            app_date: date.clone(), app_time: date.map(|_| "101500".to_owned()), pg_tid,
+            amount, message, result_code: code.clone(), result_message: code.map(|c| format!("결과 {c}").into()),
+            app_date: date.clone(), app_time: date.map(|_| "101500".into()), pg_tid,
             approval_amount: approval, approval_number: None,
         };
         (c != CancelDetails::default()).then_some(c)
@@ -329,7 +333,7 @@ fn goods() -> impl Strategy<Value = Vec<LineItem>> {
 }
 
 prop_compose! {
-    fn shipping()(zone in proptest::option::of("[0-9]{5}"), address in proptest::option::of(text()),
+    fn shipping()(zone in proptest::option::of(digits("[0-9]{5}")), address in proptest::option::of(text()),
                   name in proptest::option::of(text()), comment in proptest::option::of(text()))
                   -> Option<Shipping> {
         let s = Shipping { zone_code: zone, address, address_detail: None, recipient_name: name,
@@ -347,18 +351,18 @@ prop_compose! {
         approval in won(), goods_amount in proptest::option::of(won()),
         card in card(), cash in cash(), cancel in cancel(), goods in goods(), shipping in shipping(),
         bill_key in proptest::option::of(word()),
-        extra in proptest::collection::vec(("x[A-Za-z]{1,8}", text()), 0..3),
+        extra in proptest::collection::vec((digits("x[A-Za-z]{1,8}"), text()), 0..3),
     ) -> Notification {
         Notification {
             trans_seq: Some("202403150000123".into()), user_id: None, user_name: names.0,
-            user_phone_no: None, moid: pg_core::Moid::received(&moid).unwrap(), goods_name: names.1,
+            user_phone_no: None, moid: pg_core::Moid::received(moid.as_str()).unwrap(), goods_name: names.1,
             goods_amount, buyer_code: None, buyer_name: names.2, buyer_phone_no: Some("01012341234".into()),
             pg_code: None, pg_name: None, pay_method, pay_method_name: None, pg_mid: None, pg_sid: None,
             status, status_name: None, pg_result_code: Some("3001".into()), pg_result_message: None,
             pg_app_date: Some("20180313".into()), pg_app_time: Some("143015".into()), pg_tid,
             approval_amount: Some(approval), approval_number: Some("30012345".into()),
             cash_receipt: cash, card, cancel, goods, shipping, state_code: None,
-            bill_key: bill_key.map(BillingKey::new), extra, charset: Charset::Utf8,
+            bill_key: bill_key.map(|k| BillingKey::new(k.as_str())), extra, charset: Charset::Utf8,
         }
     }
 }

@@ -8,7 +8,6 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use base64::Engine;
 use pg_core::kst::{KST, KstDateTime, KstFormat};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -74,10 +73,7 @@ impl RawLog {
             .collect();
         let (body, encoding) = match std::str::from_utf8(&masked) {
             Ok(text) => (text.to_owned(), "text"),
-            Err(_) => (
-                base64::engine::general_purpose::STANDARD.encode(&masked),
-                "base64",
-            ),
+            Err(_) => (base64_simd::STANDARD.encode_to_string(&masked), "base64"),
         };
         let line = json!({
             "delivery": entry.delivery,

@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pg_core::field_spec::{Rule, Validator, Violation};
 use pg_core::form::{Form, FormLimits};
 use pg_core::{InvalidInput, Moid, Secret, Tid, Won};
@@ -167,7 +165,7 @@ pub(crate) fn moid_field(text: &str, name: &'static str, v: &mut Validator) -> O
 
 /// The merchant's `MallReserved` text, decoded from Base64 when it is Base64 of UTF-8.
 pub fn decode_mall_reserved(value: &str) -> Option<String> {
-    let bytes = STANDARD.decode(value.trim()).ok()?;
+    let bytes = crate::crypto::base64_decode(value.trim())?;
     String::from_utf8(bytes).ok()
 }
 

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pg_core::field_spec::{Rule, Validator, Violation};
 use pg_core::{Error, InvalidInput, ProtocolError, Refusal};
 use pg_http::{HttpRequest, HttpResponse};
@@ -58,7 +56,10 @@ impl MemberDeletionRequest {
     pub fn param_data(&self, credentials: &Credentials) -> Result<String, InvalidInput> {
         let mid = credentials.mid.as_str();
         let verify = crypto::verify_value(mid, &credentials.ssp_mall_id, &self.mall_user_id);
-        let reserved = self.mall_reserved.as_ref().map(|t| STANDARD.encode(t));
+        let reserved = self
+            .mall_reserved
+            .as_ref()
+            .map(|t| crate::crypto::base64_encode(t.as_bytes()));
         let data = ParamData {
             mid,
             ssp_mall_id: &credentials.ssp_mall_id,

@@ -28,8 +28,6 @@
 
 use std::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pg_core::field_spec::{FieldSpec, Rule, Validator, Violation};
 use pg_core::{
     CardCompany, FieldValue, InvalidInput, KstDateTime, KstFormat, Moid, PhoneNumber, Slot, Won,
@@ -319,7 +317,8 @@ impl PaymentWindowRequest {
             ),
             (
                 &spec::MALL_RESERVED,
-                self.mall_reserved.map(|t| STANDARD.encode(t)),
+                self.mall_reserved
+                    .map(|t| crate::crypto::base64_encode(t.as_bytes())),
             ),
             (&spec::BUYER_NAME, self.buyer_name),
             (&spec::BUYER_TEL, phone.map(|p| p.digits().to_owned())),

@@ -1,7 +1,6 @@
 //! The payment-window form and page: the guide's fields in order, the signature, the four
 //! script hosts, escaping, and bad input.
 
-use base64::Engine;
 use pg_core::{CardCompany, FixedClock, KstDateTime, KstFormat, Mid, Rule, Secret};
 use pg_smartro::SmartroClient;
 use pg_smartro::config::{Credentials, Device, Environment};
@@ -98,12 +97,7 @@ fn every_optional_parameter() {
         .unwrap();
     let reserved = w.field("MallReserved").unwrap();
     assert_eq!(
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(reserved)
-                .unwrap()
-        )
-        .unwrap(),
+        String::from_utf8(crypto::base64_decode(reserved).unwrap()).unwrap(),
         "자유 텍스트 & more"
     );
     assert_eq!(w.field("GoodsCnt"), Some("3"));

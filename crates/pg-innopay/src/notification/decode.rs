@@ -3,69 +3,90 @@
 
 use pg_core::field_spec::{Rule, Validator, Violation};
 use pg_core::form::{Form, FormLimits};
-use pg_core::{CardCompany, InvalidInput, MaskedCardNumber, Moid, Tid, Won};
+use pg_core::{CardCompany, CompactString, InvalidInput, MaskedCardNumber, Moid, Tid, Won};
 
 use super::{
     BillingKey, CancelDetails, CardDetails, CashReceipt, CashReceiptKind, LineItem, Notification,
     NotificationStatus, PayMethod, Shipping,
 };
 
-/// Every scalar field of the manual, by wire name, in table order.
-pub(super) const SCALARS: &[&str] = &[
-    "transSeq",
-    "userId",
-    "userName",
-    "userPhoneNo",
-    "moid",
-    "goodsName",
-    "goodsAmt",
-    "buyerCode",
-    "buyerName",
-    "buyerPhoneNo",
-    "pgCode",
-    "pgName",
-    "payMethod",
-    "payMethodName",
-    "pgMid",
-    "pgSid",
-    "status",
-    "statusName",
-    "pgResultCode",
-    "pgResultMsg",
-    "pgAppDate",
-    "pgAppTime",
-    "pgTid",
-    "approvalAmt",
-    "approvalNo",
-    "cashReceiptType",
-    "cashReceiptTypeName",
-    "cashReceiptSupplyAmt",
-    "cashReceiptVat",
-    "cardNo",
-    "cardQuota",
-    "cardIssueCode",
-    "cardIssueName",
-    "cardAcquireCode",
-    "cardAcquireName",
-    "cancelAmt",
-    "cancelMsg",
-    "cancelResultCode",
-    "cancelResultMsg",
-    "cancelAppDate",
-    "cancelAppTime",
-    "cancelPgTid",
-    "cancelApprovalAmt",
-    "cancelApprovalNo",
-    "goodsSize",
-    "zoneCode",
-    "address",
-    "addressDetail",
-    "recipientName",
-    "recipientPhoneNo",
-    "comment",
-    "stateCd",
-    "billKey",
-];
+/// Declares the scalar fields once: an index per field, the wire names in table order, and a
+/// `match` from name to index (the compiler's string match beats a linear scan by far).
+macro_rules! scalar_fields {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A scalar field of the manual, in table order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(super) enum F {
+            $($variant,)*
+        }
+
+        /// Every scalar field's wire name, in table order.
+        pub(super) const SCALARS: &[&str] = &[$($name,)*];
+
+        fn field_of(name: &str) -> Option<F> {
+            match name {
+                $($name => Some(F::$variant),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+scalar_fields! {
+    TransSeq = "transSeq",
+    UserId = "userId",
+    UserName = "userName",
+    UserPhoneNo = "userPhoneNo",
+    Moid = "moid",
+    GoodsName = "goodsName",
+    GoodsAmt = "goodsAmt",
+    BuyerCode = "buyerCode",
+    BuyerName = "buyerName",
+    BuyerPhoneNo = "buyerPhoneNo",
+    PgCode = "pgCode",
+    PgName = "pgName",
+    PayMethod = "payMethod",
+    PayMethodName = "payMethodName",
+    PgMid = "pgMid",
+    PgSid = "pgSid",
+    Status = "status",
+    StatusName = "statusName",
+    PgResultCode = "pgResultCode",
+    PgResultMsg = "pgResultMsg",
+    PgAppDate = "pgAppDate",
+    PgAppTime = "pgAppTime",
+    PgTid = "pgTid",
+    ApprovalAmt = "approvalAmt",
+    ApprovalNo = "approvalNo",
+    CashReceiptType = "cashReceiptType",
+    CashReceiptTypeName = "cashReceiptTypeName",
+    CashReceiptSupplyAmt = "cashReceiptSupplyAmt",
+    CashReceiptVat = "cashReceiptVat",
+    CardNo = "cardNo",
+    CardQuota = "cardQuota",
+    CardIssueCode = "cardIssueCode",
+    CardIssueName = "cardIssueName",
+    CardAcquireCode = "cardAcquireCode",
+    CardAcquireName = "cardAcquireName",
+    CancelAmt = "cancelAmt",
+    CancelMsg = "cancelMsg",
+    CancelResultCode = "cancelResultCode",
+    CancelResultMsg = "cancelResultMsg",
+    CancelAppDate = "cancelAppDate",
+    CancelAppTime = "cancelAppTime",
+    CancelPgTid = "cancelPgTid",
+    CancelApprovalAmt = "cancelApprovalAmt",
+    CancelApprovalNo = "cancelApprovalNo",
+    GoodsSize = "goodsSize",
+    ZoneCode = "zoneCode",
+    Address = "address",
+    AddressDetail = "addressDetail",
+    RecipientName = "recipientName",
+    RecipientPhoneNo = "recipientPhoneNo",
+    Comment = "comment",
+    StateCd = "stateCd",
+    BillKey = "billKey",
+}
 
 /// The goods arrays (4.2.5), sent as repeated `name[]` (or `name`) keys.
 pub(super) const ARRAYS: [&str; 5] = [
@@ -76,38 +97,38 @@ pub(super) const ARRAYS: [&str; 5] = [
     "totalAmtArray",
 ];
 
-fn index_of(name: &str) -> Option<usize> {
-    SCALARS.iter().position(|s| *s == name)
-}
-
 /// Values gathered in one pass.
 struct Raw<'a> {
-    scalars: Vec<Option<&'a str>>,
+    scalars: [Option<&'a str>; SCALAR_COUNT],
     arrays: [Vec<&'a str>; 5],
-    extra: Vec<(String, String)>,
+    extra: Vec<(CompactString, CompactString)>,
 }
 
+const SCALAR_COUNT: usize = 53;
+
 impl<'a> Raw<'a> {
-    fn get(&self, name: &str) -> Option<&'a str> {
-        index_of(name).and_then(|i| self.scalars[i])
+    fn get(&self, f: F) -> Option<&'a str> {
+        self.scalars[f as usize]
     }
 
     /// A free-text field: as sent, `None` when empty.
-    fn text(&self, name: &str) -> Option<String> {
-        self.get(name).filter(|v| !v.is_empty()).map(str::to_owned)
+    fn text(&self, f: F) -> Option<CompactString> {
+        self.get(f)
+            .filter(|v| !v.is_empty())
+            .map(CompactString::from)
     }
 
     /// A code or identifier field: trimmed, `None` when blank.
-    fn code(&self, name: &str) -> Option<&'a str> {
-        self.get(name).map(str::trim).filter(|v| !v.is_empty())
+    fn code(&self, f: F) -> Option<&'a str> {
+        self.get(f).map(str::trim).filter(|v| !v.is_empty())
     }
 
-    fn won(&self, name: &'static str, v: &mut Validator) -> Option<Won> {
-        parse_won(self.code(name), name, v)
+    fn won(&self, f: F, v: &mut Validator) -> Option<Won> {
+        parse_won(self.code(f), SCALARS[f as usize], v)
     }
 
-    fn any(&self, names: &[&str]) -> bool {
-        names.iter().any(|n| self.code(n).is_some())
+    fn any(&self, fields: &[F]) -> bool {
+        fields.iter().any(|f| self.code(*f).is_some())
     }
 }
 
@@ -150,22 +171,28 @@ impl Notification {
     /// Types an already parsed form.
     pub fn from_form(form: &Form<'_>) -> Result<Notification, InvalidInput> {
         let mut raw = Raw {
-            scalars: vec![None; SCALARS.len()],
+            scalars: [None; SCALAR_COUNT],
             arrays: Default::default(),
             extra: Vec::new(),
         };
         for (name, value) in form.pairs() {
-            let stem = name.strip_suffix("[]").unwrap_or(name);
-            if let Some(i) = ARRAYS.iter().position(|a| *a == stem) {
-                raw.arrays[i].push(value);
-            } else if let Some(i) = index_of(name).filter(|&i| raw.scalars[i].is_none()) {
-                raw.scalars[i] = Some(value);
+            if let Some(f) = field_of(name) {
+                let slot = &mut raw.scalars[f as usize];
+                if slot.is_none() {
+                    *slot = Some(value);
+                    continue;
+                }
             } else {
-                raw.extra.push((name.to_owned(), value.to_owned()));
+                let stem = name.strip_suffix("[]").unwrap_or(name);
+                if let Some(i) = ARRAYS.iter().position(|a| *a == stem) {
+                    raw.arrays[i].push(value);
+                    continue;
+                }
             }
+            raw.extra.push((name.into(), value.into()));
         }
         let mut v = Validator::new();
-        let moid = match raw.code("moid") {
+        let moid = match raw.code(F::Moid) {
             None => {
                 v.push(Violation::new("moid", Rule::Missing));
                 None
@@ -174,7 +201,7 @@ impl Notification {
                 .map_err(|e| v.push(Violation::new("moid", id_rule(e))))
                 .ok(),
         };
-        let pg_tid = match raw.code("pgTid") {
+        let pg_tid = match raw.code(F::PgTid) {
             None => {
                 v.push(Violation::new("pgTid", Rule::Missing));
                 None
@@ -183,13 +210,13 @@ impl Notification {
                 .map_err(|e| v.push(Violation::new("pgTid", id_rule(e))))
                 .ok(),
         };
-        let status = raw.code("status").map(NotificationStatus::from_code);
+        let status = raw.code(F::Status).map(NotificationStatus::from_code);
         if status.is_none() {
             v.push(Violation::new("status", Rule::Missing));
         }
-        let goods_amount = raw.won("goodsAmt", &mut v);
-        let approval_amount = raw.won("approvalAmt", &mut v);
-        if raw.code("goodsAmt").is_none() && raw.code("approvalAmt").is_none() {
+        let goods_amount = raw.won(F::GoodsAmt, &mut v);
+        let approval_amount = raw.won(F::ApprovalAmt, &mut v);
+        if raw.code(F::GoodsAmt).is_none() && raw.code(F::ApprovalAmt).is_none() {
             v.push(Violation::new("approvalAmt", Rule::Missing));
         }
         let cash_receipt = decode_cash_receipt(&raw, &mut v);
@@ -197,76 +224,76 @@ impl Notification {
         let goods = decode_goods(&raw, &mut v);
         let card = raw
             .any(&[
-                "cardNo",
-                "cardQuota",
-                "cardIssueCode",
-                "cardIssueName",
-                "cardAcquireCode",
-                "cardAcquireName",
+                F::CardNo,
+                F::CardQuota,
+                F::CardIssueCode,
+                F::CardIssueName,
+                F::CardAcquireCode,
+                F::CardAcquireName,
             ])
             .then(|| CardDetails {
-                number: raw.code("cardNo").map(MaskedCardNumber::from_received),
-                quota: raw.code("cardQuota").map(str::to_owned),
-                issuer: raw.code("cardIssueCode").map(CardCompany::from_code),
-                issuer_name: raw.text("cardIssueName"),
-                acquirer: raw.code("cardAcquireCode").map(CardCompany::from_code),
-                acquirer_name: raw.text("cardAcquireName"),
+                number: raw.code(F::CardNo).map(MaskedCardNumber::from_received),
+                quota: raw.code(F::CardQuota).map(CompactString::from),
+                issuer: raw.code(F::CardIssueCode).map(CardCompany::from_code),
+                issuer_name: raw.text(F::CardIssueName),
+                acquirer: raw.code(F::CardAcquireCode).map(CardCompany::from_code),
+                acquirer_name: raw.text(F::CardAcquireName),
             });
         let shipping = raw
             .any(&[
-                "zoneCode",
-                "address",
-                "addressDetail",
-                "recipientName",
-                "recipientPhoneNo",
-                "comment",
+                F::ZoneCode,
+                F::Address,
+                F::AddressDetail,
+                F::RecipientName,
+                F::RecipientPhoneNo,
+                F::Comment,
             ])
             .then(|| Shipping {
-                zone_code: raw.code("zoneCode").map(str::to_owned),
-                address: raw.text("address"),
-                address_detail: raw.text("addressDetail"),
-                recipient_name: raw.text("recipientName"),
-                recipient_phone_no: raw.code("recipientPhoneNo").map(str::to_owned),
-                comment: raw.text("comment"),
+                zone_code: raw.code(F::ZoneCode).map(CompactString::from),
+                address: raw.text(F::Address),
+                address_detail: raw.text(F::AddressDetail),
+                recipient_name: raw.text(F::RecipientName),
+                recipient_phone_no: raw.code(F::RecipientPhoneNo).map(CompactString::from),
+                comment: raw.text(F::Comment),
             });
         v.finish()?;
         let (Some(moid), Some(pg_tid), Some(status)) = (moid, pg_tid, status) else {
             return Err(InvalidInput::single("(notification)", Rule::Missing));
         };
-        let code = |name: &str| raw.code(name).map(str::to_owned);
+        let code = |f: F| raw.code(f).map(CompactString::from);
         Ok(Notification {
-            trans_seq: code("transSeq"),
-            user_id: raw.text("userId"),
-            user_name: raw.text("userName"),
-            user_phone_no: code("userPhoneNo"),
+            trans_seq: code(F::TransSeq),
+            user_id: raw.text(F::UserId),
+            user_name: raw.text(F::UserName),
+            user_phone_no: code(F::UserPhoneNo),
             moid,
-            goods_name: raw.text("goodsName"),
+            goods_name: raw.text(F::GoodsName),
             goods_amount,
-            buyer_code: code("buyerCode"),
-            buyer_name: raw.text("buyerName"),
-            buyer_phone_no: code("buyerPhoneNo"),
-            pg_code: code("pgCode"),
-            pg_name: raw.text("pgName"),
-            pay_method: raw.code("payMethod").map(PayMethod::from_code),
-            pay_method_name: raw.text("payMethodName"),
-            pg_mid: code("pgMid"),
-            pg_sid: code("pgSid"),
+            buyer_code: code(F::BuyerCode),
+            buyer_name: raw.text(F::BuyerName),
+            buyer_phone_no: code(F::BuyerPhoneNo),
+            pg_code: code(F::PgCode),
+            pg_name: raw.text(F::PgName),
+            pay_method: raw.code(F::PayMethod).map(PayMethod::from_code),
+            pay_method_name: raw.text(F::PayMethodName),
+            pg_mid: code(F::PgMid),
+            pg_sid: code(F::PgSid),
             status,
-            status_name: raw.text("statusName"),
-            pg_result_code: code("pgResultCode"),
-            pg_result_message: raw.text("pgResultMsg"),
-            pg_app_date: code("pgAppDate"),
-            pg_app_time: code("pgAppTime"),
+            status_name: raw.text(F::StatusName),
+            pg_result_code: code(F::PgResultCode),
+            pg_result_message: raw.text(F::PgResultMsg),
+            pg_app_date: code(F::PgAppDate),
+            pg_app_time: code(F::PgAppTime),
             pg_tid,
             approval_amount,
-            approval_number: code("approvalNo"),
+            approval_number: code(F::ApprovalNo),
             cash_receipt,
             card,
             cancel,
             goods,
             shipping,
-            state_code: code("stateCd"),
-            bill_key: raw.code("billKey").map(BillingKey::new),
+            state_code: code(F::StateCd),
+            bill_key: raw.code(F::BillKey).map(BillingKey::new),
             extra: raw.extra,
             charset: form.charset(),
         })
@@ -282,51 +309,51 @@ fn id_rule(e: pg_core::InvalidId) -> Rule {
 
 fn decode_cash_receipt(raw: &Raw<'_>, v: &mut Validator) -> Option<CashReceipt> {
     if !raw.any(&[
-        "cashReceiptType",
-        "cashReceiptTypeName",
-        "cashReceiptSupplyAmt",
-        "cashReceiptVat",
+        F::CashReceiptType,
+        F::CashReceiptTypeName,
+        F::CashReceiptSupplyAmt,
+        F::CashReceiptVat,
     ]) {
         return None;
     }
     Some(CashReceipt {
-        kind: raw.code("cashReceiptType").map(CashReceiptKind::from_code),
-        kind_name: raw.text("cashReceiptTypeName"),
-        supply_amount: raw.won("cashReceiptSupplyAmt", v),
-        vat: raw.won("cashReceiptVat", v),
+        kind: raw.code(F::CashReceiptType).map(CashReceiptKind::from_code),
+        kind_name: raw.text(F::CashReceiptTypeName),
+        supply_amount: raw.won(F::CashReceiptSupplyAmt, v),
+        vat: raw.won(F::CashReceiptVat, v),
     })
 }
 
 fn decode_cancel(raw: &Raw<'_>, v: &mut Validator) -> Option<CancelDetails> {
-    const NAMES: [&str; 9] = [
-        "cancelAmt",
-        "cancelMsg",
-        "cancelResultCode",
-        "cancelResultMsg",
-        "cancelAppDate",
-        "cancelAppTime",
-        "cancelPgTid",
-        "cancelApprovalAmt",
-        "cancelApprovalNo",
+    const NAMES: [F; 9] = [
+        F::CancelAmt,
+        F::CancelMsg,
+        F::CancelResultCode,
+        F::CancelResultMsg,
+        F::CancelAppDate,
+        F::CancelAppTime,
+        F::CancelPgTid,
+        F::CancelApprovalAmt,
+        F::CancelApprovalNo,
     ];
     if !raw.any(&NAMES) {
         return None;
     }
-    let pg_tid = raw.code("cancelPgTid").and_then(|t| {
+    let pg_tid = raw.code(F::CancelPgTid).and_then(|t| {
         Tid::received(t)
             .map_err(|e| v.push(Violation::new("cancelPgTid", id_rule(e))))
             .ok()
     });
     Some(CancelDetails {
-        amount: raw.won("cancelAmt", v),
-        message: raw.text("cancelMsg"),
-        result_code: raw.code("cancelResultCode").map(str::to_owned),
-        result_message: raw.text("cancelResultMsg"),
-        app_date: raw.code("cancelAppDate").map(str::to_owned),
-        app_time: raw.code("cancelAppTime").map(str::to_owned),
+        amount: raw.won(F::CancelAmt, v),
+        message: raw.text(F::CancelMsg),
+        result_code: raw.code(F::CancelResultCode).map(CompactString::from),
+        result_message: raw.text(F::CancelResultMsg),
+        app_date: raw.code(F::CancelAppDate).map(CompactString::from),
+        app_time: raw.code(F::CancelAppTime).map(CompactString::from),
         pg_tid,
-        approval_amount: raw.won("cancelApprovalAmt", v),
-        approval_number: raw.code("cancelApprovalNo").map(str::to_owned),
+        approval_amount: raw.won(F::CancelApprovalAmt, v),
+        approval_number: raw.code(F::CancelApprovalNo).map(CompactString::from),
     })
 }
 
@@ -353,7 +380,7 @@ fn decode_goods(raw: &Raw<'_>, v: &mut Validator) -> Vec<LineItem> {
         ));
         return Vec::new();
     }
-    if let Some(size) = raw.code("goodsSize") {
+    if let Some(size) = raw.code(F::GoodsSize) {
         match size.parse::<usize>() {
             Ok(size) if size == count => {}
             Ok(size) => {
@@ -383,8 +410,8 @@ fn decode_goods(raw: &Raw<'_>, v: &mut Validator) -> Vec<LineItem> {
     };
     (0..count)
         .map(|i| LineItem {
-            code: item(0, i).map(|s| s.trim().to_owned()),
-            name: item(1, i).map(str::to_owned),
+            code: item(0, i).map(|s| CompactString::from(s.trim())),
+            name: item(1, i).map(CompactString::from),
             amount: parse_won(item(2, i), "goodsAmtArray[]", v),
             count: item(3, i).and_then(|c| match Won::parse(c) {
                 Ok(n) => Some(n.get()),

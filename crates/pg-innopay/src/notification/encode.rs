@@ -73,11 +73,17 @@ impl Notification {
             let columns: [(&str, Vec<Option<String>>); 5] = [
                 (
                     "goodsCodeArray[]",
-                    self.goods.iter().map(|g| g.code.clone()).collect(),
+                    self.goods
+                        .iter()
+                        .map(|g| g.code.as_ref().map(|c| c.to_string()))
+                        .collect(),
                 ),
                 (
                     "goodsNameArray[]",
-                    self.goods.iter().map(|g| g.name.clone()).collect(),
+                    self.goods
+                        .iter()
+                        .map(|g| g.name.as_ref().map(|c| c.to_string()))
+                        .collect(),
                 ),
                 (
                     "goodsAmtArray[]",

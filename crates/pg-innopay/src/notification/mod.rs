@@ -19,7 +19,9 @@ mod encode;
 
 use std::fmt;
 
-use pg_core::{CardCompany, Charset, KstDateTime, MaskedCardNumber, Moid, Secret, Tid, Won};
+use pg_core::{
+    CardCompany, Charset, CompactString, KstDateTime, MaskedCardNumber, Moid, Secret, Tid, Won,
+};
 use serde::{Serialize, Serializer};
 
 /// The body Innopay expects once the notification is safely stored. Anything else (or no
@@ -30,55 +32,55 @@ pub const ACKNOWLEDGEMENT: &[u8] = b"0000";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
     /// `transSeq`, Innopay's transaction sequence (거래번호).
-    pub trans_seq: Option<String>,
+    pub trans_seq: Option<CompactString>,
     /// `userId` (사용자아이디).
-    pub user_id: Option<String>,
+    pub user_id: Option<CompactString>,
     /// `userName` (사용자이름).
-    pub user_name: Option<String>,
+    pub user_name: Option<CompactString>,
     /// `userPhoneNo` (사용자휴대폰 번호).
-    pub user_phone_no: Option<String>,
+    pub user_phone_no: Option<CompactString>,
     /// `moid`, the order number (주문번호). Always present.
     pub moid: Moid,
     /// `goodsName` (상품명).
-    pub goods_name: Option<String>,
+    pub goods_name: Option<CompactString>,
     /// `goodsAmt` (상품금액).
     pub goods_amount: Option<Won>,
     /// `buyerCode` (구매자코드, e.g. a salesperson code).
-    pub buyer_code: Option<String>,
+    pub buyer_code: Option<CompactString>,
     /// `buyerName` (구매자명).
-    pub buyer_name: Option<String>,
+    pub buyer_name: Option<CompactString>,
     /// `buyerPhoneNo` (구매자휴대폰 번호).
-    pub buyer_phone_no: Option<String>,
+    pub buyer_phone_no: Option<CompactString>,
     /// `pgCode` (PG 코드).
-    pub pg_code: Option<String>,
+    pub pg_code: Option<CompactString>,
     /// `pgName` (PG 명).
-    pub pg_name: Option<String>,
+    pub pg_name: Option<CompactString>,
     /// `payMethod` (결제수단).
     pub pay_method: Option<PayMethod>,
     /// `payMethodName` (결제수단명).
-    pub pay_method_name: Option<String>,
+    pub pay_method_name: Option<CompactString>,
     /// `pgMid` (PG 아이디).
-    pub pg_mid: Option<String>,
+    pub pg_mid: Option<CompactString>,
     /// `pgSid` (PG 서비스아이디).
-    pub pg_sid: Option<String>,
+    pub pg_sid: Option<CompactString>,
     /// `status` (거래상태): `25` approved, `85` cancelled. Always present.
     pub status: NotificationStatus,
     /// `statusName` (거래상태명).
-    pub status_name: Option<String>,
+    pub status_name: Option<CompactString>,
     /// `pgResultCode` (PG 결과코드).
-    pub pg_result_code: Option<String>,
+    pub pg_result_code: Option<CompactString>,
     /// `pgResultMsg` (PG 결과메세지).
-    pub pg_result_message: Option<String>,
+    pub pg_result_message: Option<CompactString>,
     /// `pgAppDate` (PG 승인일자), as sent.
-    pub pg_app_date: Option<String>,
+    pub pg_app_date: Option<CompactString>,
     /// `pgAppTime` (PG 승인시간), as sent.
-    pub pg_app_time: Option<String>,
+    pub pg_app_time: Option<CompactString>,
     /// `pgTid`, the transaction id (PG 거래번호). Always present.
     pub pg_tid: Tid,
     /// `approvalAmt` (승인금액).
     pub approval_amount: Option<Won>,
     /// `approvalNo` (승인번호).
-    pub approval_number: Option<String>,
+    pub approval_number: Option<CompactString>,
     /// Cash payments (4.2.2).
     pub cash_receipt: Option<CashReceipt>,
     /// Card payments (4.2.3).
@@ -90,11 +92,11 @@ pub struct Notification {
     /// Shipping (4.2.6).
     pub shipping: Option<Shipping>,
     /// `stateCd`, sent by some variants.
-    pub state_code: Option<String>,
+    pub state_code: Option<CompactString>,
     /// `billKey`, sent by auto-billing variants: a secret.
     pub bill_key: Option<BillingKey>,
     /// Fields the manual does not list, in order, as received.
-    pub extra: Vec<(String, String)>,
+    pub extra: Vec<(CompactString, CompactString)>,
     /// The charset the body was in.
     pub charset: Charset,
 }
@@ -134,7 +136,7 @@ pub enum PayMethod {
     /// `09` auto-billing (자동결제).
     AutoBilling,
     /// A code the manual does not list, kept as received.
-    Other(String),
+    Other(CompactString),
 }
 
 impl PayMethod {
@@ -145,7 +147,7 @@ impl PayMethod {
             "02" => PayMethod::Card,
             "03" => PayMethod::CardArs,
             "09" => PayMethod::AutoBilling,
-            other => PayMethod::Other(other.to_owned()),
+            other => PayMethod::Other(other.into()),
         }
     }
 
@@ -170,7 +172,7 @@ pub enum NotificationStatus {
     /// `85` cancelled (취소).
     Cancelled,
     /// A code the manual does not list, kept as received.
-    Other(String),
+    Other(CompactString),
 }
 
 impl NotificationStatus {
@@ -179,7 +181,7 @@ impl NotificationStatus {
         match code {
             "25" => NotificationStatus::Approved,
             "85" => NotificationStatus::Cancelled,
-            other => NotificationStatus::Other(other.to_owned()),
+            other => NotificationStatus::Other(other.into()),
         }
     }
 
@@ -214,7 +216,7 @@ pub enum CashReceiptKind {
     /// `2` proof of expense (지출증빙).
     ExpenseProof,
     /// A code the manual does not list.
-    Other(String),
+    Other(CompactString),
 }
 
 impl CashReceiptKind {
@@ -223,7 +225,7 @@ impl CashReceiptKind {
         match code {
             "1" => CashReceiptKind::IncomeDeduction,
             "2" => CashReceiptKind::ExpenseProof,
-            other => CashReceiptKind::Other(other.to_owned()),
+            other => CashReceiptKind::Other(other.into()),
         }
     }
 
@@ -243,7 +245,7 @@ pub struct CashReceipt {
     /// `cashReceiptType`.
     pub kind: Option<CashReceiptKind>,
     /// `cashReceiptTypeName`.
-    pub kind_name: Option<String>,
+    pub kind_name: Option<CompactString>,
     /// `cashReceiptSupplyAmt` (공급가).
     pub supply_amount: Option<Won>,
     /// `cashReceiptVat` (부가세).
@@ -256,15 +258,15 @@ pub struct CardDetails {
     /// `cardNo`, masked (first 6 and last 4 digits at most).
     pub number: Option<MaskedCardNumber>,
     /// `cardQuota`, installment months (할부개월, `00` lump sum).
-    pub quota: Option<String>,
+    pub quota: Option<CompactString>,
     /// `cardIssueCode`, the issuer (발급사).
     pub issuer: Option<CardCompany>,
     /// `cardIssueName`.
-    pub issuer_name: Option<String>,
+    pub issuer_name: Option<CompactString>,
     /// `cardAcquireCode`, the acquirer (매입사).
     pub acquirer: Option<CardCompany>,
     /// `cardAcquireName`.
-    pub acquirer_name: Option<String>,
+    pub acquirer_name: Option<CompactString>,
 }
 
 /// Cancel block (4.2.4).
@@ -273,30 +275,30 @@ pub struct CancelDetails {
     /// `cancelAmt` (취소요청금액).
     pub amount: Option<Won>,
     /// `cancelMsg` (취소요청메세지).
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
     /// `cancelResultCode` (취소결과코드).
-    pub result_code: Option<String>,
+    pub result_code: Option<CompactString>,
     /// `cancelResultMsg`.
-    pub result_message: Option<String>,
+    pub result_message: Option<CompactString>,
     /// `cancelAppDate` (취소승인일자).
-    pub app_date: Option<String>,
+    pub app_date: Option<CompactString>,
     /// `cancelAppTime` (취소승인시간).
-    pub app_time: Option<String>,
+    pub app_time: Option<CompactString>,
     /// `cancelPgTid`.
     pub pg_tid: Option<Tid>,
     /// `cancelApprovalAmt`.
     pub approval_amount: Option<Won>,
     /// `cancelApprovalNo`.
-    pub approval_number: Option<String>,
+    pub approval_number: Option<CompactString>,
 }
 
 /// One line of the goods arrays (4.2.5).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LineItem {
     /// `goodsCodeArray[]` (상품코드).
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// `goodsNameArray[]` (상품명).
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// `goodsAmtArray[]` (상품금액).
     pub amount: Option<Won>,
     /// `goodsCntArray[]` (상품수량).
@@ -309,17 +311,17 @@ pub struct LineItem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Shipping {
     /// `zoneCode` (우편번호).
-    pub zone_code: Option<String>,
+    pub zone_code: Option<CompactString>,
     /// `address` (주소 1).
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     /// `addressDetail` (주소 2).
-    pub address_detail: Option<String>,
+    pub address_detail: Option<CompactString>,
     /// `recipientName` (수취인명).
-    pub recipient_name: Option<String>,
+    pub recipient_name: Option<CompactString>,
     /// `recipientPhoneNo` (수취인연락처).
-    pub recipient_phone_no: Option<String>,
+    pub recipient_phone_no: Option<CompactString>,
     /// `comment` (메모).
-    pub comment: Option<String>,
+    pub comment: Option<CompactString>,
 }
 
 /// A billing key (`billKey`): lets the merchant charge the card again, so it is a secret.

@@ -135,7 +135,7 @@ pub fn encrypt_data_input() -> String {
 
 /// A 159-byte cancel `paramData` (UTF-8 bytes), the AES benchmark's plaintext.
 pub fn aes_plaintext() -> String {
-    let text = r#"{"SERVICE_MODE":"CL1","Tid":"t_2510201m01012510201530001234","Mid":"t_2510201m","CancelAmt":"1004","CancelMsg":"사용자 취소","CancelSeq":"1","PartialCancelCode":"0"}"#;
+    let text = r#"{"SERVICE_MODE":"CL1","Tid":"t_2510201m01012510201530001234","Mid":"t_2510201m","CancelAmt":"10","CancelMsg":"사용자 요청 취소","PartialCancelCode":"0"}"#;
     text.to_owned()
 }
 

@@ -87,3 +87,21 @@ impl NotificationDecoder for SmartroDecoder {
         self.acknowledgement.as_bytes()
     }
 }
+
+/// The decoded form of a stored body, as JSON, for the query side (`Null` when it no longer
+/// decodes).
+pub(crate) fn decode_stored(
+    gateway: &str,
+    body: &[u8],
+    content_type: Option<&str>,
+) -> serde_json::Value {
+    let decoded = match gateway {
+        "innopay" => InnopayDecoder.decode(body, content_type),
+        "smartro" => SmartroDecoder::default().decode(body, content_type),
+        _ => return serde_json::Value::Null,
+    };
+    decoded
+        .ok()
+        .and_then(|d| serde_json::to_value(d).ok())
+        .unwrap_or(serde_json::Value::Null)
+}

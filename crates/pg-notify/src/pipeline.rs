@@ -203,7 +203,13 @@ impl Pipeline {
         self.inner.sequence.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn log_request(&self, id: u64, delivery: &Delivery, meta: &RequestMeta) -> Result<(), String> {
+    fn log_request(
+        &self,
+        id: u64,
+        delivery: &Delivery,
+        masked_body: &[u8],
+        meta: &RequestMeta,
+    ) -> Result<(), String> {
         let Some(log) = &self.inner.raw_log else {
             return Ok(());
         };
@@ -215,7 +221,7 @@ impl Pipeline {
             path: &meta.path,
             remote: delivery.remote,
             headers: &meta.headers,
-            body: &delivery.body,
+            masked_body,
         })
         .map_err(|e| format!("raw log: {e}"))
     }
@@ -255,13 +261,15 @@ impl Pipeline {
         let span =
             tracing::info_span!("notify.delivery", delivery = id, gateway = %delivery.gateway);
         let _guard = span.enter();
-        if let Err(e) = self.log_request(id, &delivery, meta) {
+        // Masked once, for the log line and the store.
+        let masked = mask_form_body(&delivery.body);
+        if let Err(e) = self.log_request(id, &delivery, &masked, meta) {
             // Without the log line the body could be lost: do not acknowledge.
-            let reply = self.reject(&delivery, 500, &e).await;
+            let reply = self.reject(&delivery, masked, 500, &e).await;
             self.log_outcome(id, &reply, &e);
             return reply;
         }
-        let (reply, detail) = self.process(delivery).await;
+        let (reply, detail) = self.process(delivery, masked).await;
         self.log_outcome(id, &reply, &detail);
         reply
     }
@@ -276,15 +284,22 @@ impl Pipeline {
         reason: &str,
     ) -> Reply {
         let id = self.next_delivery();
-        if let Err(e) = self.log_request(id, &delivery, meta) {
+        let masked = mask_form_body(&delivery.body);
+        if let Err(e) = self.log_request(id, &delivery, &masked, meta) {
             tracing::error!(error = %e, "raw log write failed");
         }
-        let reply = self.reject(&delivery, status, reason).await;
+        let reply = self.reject(&delivery, masked, status, reason).await;
         self.log_outcome(id, &reply, reason);
         reply
     }
 
-    async fn reject(&self, delivery: &Delivery, status: u16, reason: &str) -> Reply {
+    async fn reject(
+        &self,
+        delivery: &Delivery,
+        masked_body: Vec<u8>,
+        status: u16,
+        reason: &str,
+    ) -> Reply {
         let rejection = Rejection {
             id: 0,
             gateway: delivery.gateway.as_str().to_owned(),
@@ -297,7 +312,7 @@ impl Pipeline {
         if let Err(e) = self
             .inner
             .store
-            .record_rejection(rejection, mask_form_body(&delivery.body))
+            .record_rejection(rejection, masked_body)
             .await
         {
             tracing::error!(error = %e, "rejection not recorded");
@@ -305,10 +320,10 @@ impl Pipeline {
         nack(status, reason)
     }
 
-    async fn process(&self, delivery: Delivery) -> (Reply, String) {
+    async fn process(&self, delivery: Delivery, masked: Vec<u8>) -> (Reply, String) {
         let Some(endpoint) = self.endpoint(delivery.gateway).cloned() else {
             let reason = format!("no endpoint for {}", delivery.gateway);
-            return (self.reject(&delivery, 404, &reason).await, reason);
+            return (self.reject(&delivery, masked, 404, &reason).await, reason);
         };
         if let Some(list) = &endpoint.allowlist {
             if !delivery.remote.is_some_and(|ip| list.allows(ip)) {
@@ -318,7 +333,7 @@ impl Pipeline {
                         .remote
                         .map_or_else(|| "unknown".to_owned(), |r| r.to_string())
                 );
-                return (self.reject(&delivery, 403, &reason).await, reason);
+                return (self.reject(&delivery, masked, 403, &reason).await, reason);
             }
         }
         let decoded = match endpoint
@@ -328,10 +343,10 @@ impl Pipeline {
             Ok(d) => d,
             Err(invalid) => {
                 let reason = invalid.to_string();
-                return (self.reject(&delivery, 400, &reason).await, reason);
+                return (self.reject(&delivery, masked, 400, &reason).await, reason);
             }
         };
-        let event = Arc::new(event_of(decoded, &delivery));
+        let event = Arc::new(event_of(decoded, &delivery, masked));
         self.verify_and_store(&endpoint, event, true).await
     }
 
@@ -429,7 +444,9 @@ impl Pipeline {
             content_type,
             body,
         };
-        let event = Arc::new(event_of(decoded, &delivery));
+        // The stored body is already masked.
+        let stored = delivery.body.clone();
+        let event = Arc::new(event_of(decoded, &delivery, stored));
         let (reply, detail) = self.verify_and_store(&endpoint, event, false).await;
         if reply.acknowledged {
             Ok(ProcessOutcome::Processed { id })
@@ -439,13 +456,13 @@ impl Pipeline {
     }
 }
 
-fn event_of(decoded: Decoded, delivery: &Delivery) -> Event {
+fn event_of(decoded: Decoded, delivery: &Delivery, masked_body: Vec<u8>) -> Event {
     let summary = decoded.summary();
     Event {
         key: summary.idempotency_key(),
         summary,
         decoded,
-        stored_body: mask_form_body(&delivery.body),
+        stored_body: masked_body,
         content_type: delivery.content_type.clone(),
         remote: delivery.remote,
         received_at: delivery.received_at,

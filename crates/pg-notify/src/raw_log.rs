@@ -12,7 +12,7 @@ use pg_core::kst::{KST, KstDateTime, KstFormat};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::mask::{is_secret_header, mask_form_body};
+use crate::mask::is_secret_header;
 
 /// One request, as logged.
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +31,40 @@ pub struct RawEntry<'a> {
     pub remote: Option<IpAddr>,
     /// Headers (secret ones are dropped).
     pub headers: &'a [(String, String)],
-    /// The body (masked before writing).
-    pub body: &'a [u8],
+    /// The body, already masked with [`crate::mask::mask_form_body`] (card numbers, secrets).
+    pub masked_body: &'a [u8],
+}
+
+/// A request line, serialized without building a JSON tree.
+#[derive(serde::Serialize)]
+struct RequestLine<'a> {
+    delivery: u64,
+    at: String,
+    gateway: &'a str,
+    method: &'a str,
+    path: &'a str,
+    remote: Option<String>,
+    headers: Headers<'a>,
+    body: std::borrow::Cow<'a, str>,
+    body_encoding: &'static str,
+}
+
+/// Headers as a JSON object, secret ones left out, names lowercased.
+struct Headers<'a>(&'a [(String, String)]);
+
+impl serde::Serialize for Headers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in self.0.iter().filter(|(n, _)| !is_secret_header(n)) {
+            if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                map.serialize_entry(&name.to_ascii_lowercase(), value)?;
+            } else {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// The daily-rotated, append-only log.
@@ -64,29 +96,27 @@ impl RawLog {
 
     /// Appends a request line.
     pub fn append(&self, entry: &RawEntry<'_>) -> std::io::Result<()> {
-        let masked = mask_form_body(entry.body);
-        let headers: serde_json::Map<String, serde_json::Value> = entry
-            .headers
-            .iter()
-            .filter(|(n, _)| !is_secret_header(n))
-            .map(|(n, v)| (n.to_ascii_lowercase(), serde_json::Value::String(v.clone())))
-            .collect();
-        let (body, encoding) = match std::str::from_utf8(&masked) {
-            Ok(text) => (text.to_owned(), "text"),
-            Err(_) => (base64_simd::STANDARD.encode_to_string(&masked), "base64"),
+        let (body, body_encoding) = match std::str::from_utf8(entry.masked_body) {
+            Ok(text) => (std::borrow::Cow::Borrowed(text), "text"),
+            Err(_) => (
+                std::borrow::Cow::Owned(base64_simd::STANDARD.encode_to_string(entry.masked_body)),
+                "base64",
+            ),
         };
-        let line = json!({
-            "delivery": entry.delivery,
-            "at": kst_text(entry.at),
-            "gateway": entry.gateway,
-            "method": entry.method,
-            "path": entry.path,
-            "remote": entry.remote.map(|r| r.to_string()),
-            "headers": headers,
-            "body": body,
-            "body_encoding": encoding,
-        });
-        self.write_line(entry.at, &line)
+        let line = RequestLine {
+            delivery: entry.delivery,
+            at: kst_text(entry.at),
+            gateway: entry.gateway,
+            method: entry.method,
+            path: entry.path,
+            remote: entry.remote.map(|r| r.to_string()),
+            headers: Headers(entry.headers),
+            body,
+            body_encoding,
+        };
+        let mut text = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        self.write_line(entry.at, &text)
     }
 
     /// Appends the outcome of a delivery (acknowledged or not, and why).
@@ -105,12 +135,12 @@ impl RawLog {
             "acknowledged": acknowledged,
             "detail": detail,
         });
-        self.write_line(at, &line)
+        let mut text = line.to_string().into_bytes();
+        text.push(b'\n');
+        self.write_line(at, &text)
     }
 
-    fn write_line(&self, at: OffsetDateTime, line: &serde_json::Value) -> std::io::Result<()> {
-        let mut text = line.to_string();
-        text.push('\n');
+    fn write_line(&self, at: OffsetDateTime, text: &[u8]) -> std::io::Result<()> {
         let name = file_name(at);
         let mut guard = self
             .current
@@ -126,7 +156,7 @@ impl RawLog {
         }
         match guard.as_mut() {
             Some((_, file)) => {
-                file.write_all(text.as_bytes())?;
+                file.write_all(text)?;
                 file.flush()
             }
             None => Err(std::io::Error::other("raw log file not open")),
@@ -182,7 +212,9 @@ mod tests {
                 path: "/innopay/notify",
                 remote: Some("211.193.35.216".parse().unwrap()),
                 headers: &headers,
-                body: b"moid=a&cardNo=4111111111111111&billKey=SECRETKEY",
+                masked_body: &crate::mask::mask_form_body(
+                    b"moid=a&cardNo=4111111111111111&billKey=SECRETKEY",
+                ),
             })
             .unwrap();
         }

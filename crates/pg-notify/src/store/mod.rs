@@ -31,6 +31,9 @@ pub struct StoreConfig {
     pub table_prefix: String,
     /// Most deliveries committed in one transaction. Default 512.
     pub max_batch: usize,
+    /// Writer connections, each committing its own batches. SQLite has one writer whatever
+    /// this says; PostgreSQL defaults to 4 (its batches are bound by round trips, not fsyncs).
+    pub writers: Option<usize>,
 }
 
 impl Default for StoreConfig {
@@ -38,6 +41,7 @@ impl Default for StoreConfig {
         StoreConfig {
             table_prefix: "pgkit_".into(),
             max_batch: 512,
+            writers: None,
         }
     }
 }
@@ -82,7 +86,7 @@ impl Store {
     #[cfg(feature = "sqlite")]
     pub async fn sqlite(path: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let path = path.to_owned();
-        Store::start("sqlite", config, move || sqlite::open(&path)).await
+        Store::start("sqlite", config, 1, move || sqlite::open(&path)).await
     }
 
     /// SQLite is not compiled in.
@@ -98,7 +102,8 @@ impl Store {
     #[cfg(feature = "postgres")]
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let url = url.to_owned();
-        Store::start("postgres", config, move || postgres::open(&url)).await
+        let writers = config.writers.unwrap_or(4).clamp(1, 64);
+        Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }
 
     /// PostgreSQL is not compiled in.
@@ -112,37 +117,45 @@ impl Store {
     async fn start(
         backend: &'static str,
         config: StoreConfig,
-        connect: impl FnOnce() -> Result<Box<dyn SqlConn + Send>, StoreError> + Send + 'static,
+        writers: usize,
+        connect: impl Fn() -> Result<Box<dyn SqlConn + Send>, StoreError> + Send + Sync + 'static,
     ) -> Result<Store, StoreError> {
         let tables = Tables::new(&config.table_prefix)?;
-        let writer_tables = tables.clone();
         let stats = Arc::new(writer::Stats::default());
-        let writer_stats = stats.clone();
         let (tx, rx) = channel();
-        let (ready_tx, ready_rx) = oneshot::channel();
+        let jobs = Arc::new(std::sync::Mutex::new(rx));
+        let connect = Arc::new(connect);
         let max_batch = config.max_batch.max(1);
-        std::thread::Builder::new()
-            .name(format!("pg-notify-{backend}-writer"))
-            .spawn(move || {
-                let opened = connect().and_then(|mut conn| {
-                    let ddl = writer_tables.ddl(conn.dialect());
-                    migrate(conn.as_mut(), &ddl)?;
-                    Ok(conn)
-                });
-                match opened {
-                    Ok(conn) => {
-                        let _ = ready_tx.send(Ok(()));
-                        writer::run(conn, writer_tables, rx, max_batch, &writer_stats);
+        for n in 0..writers {
+            let (ready_tx, ready_rx) = oneshot::channel();
+            let (tables, stats, jobs, connect) =
+                (tables.clone(), stats.clone(), jobs.clone(), connect.clone());
+            std::thread::Builder::new()
+                .name(format!("pg-notify-{backend}-writer-{n}"))
+                .spawn(move || {
+                    let opened = connect().and_then(|mut conn| {
+                        if n == 0 {
+                            let ddl = tables.ddl(conn.dialect());
+                            migrate(conn.as_mut(), &ddl)?;
+                        }
+                        Ok(conn)
+                    });
+                    match opened {
+                        Ok(conn) => {
+                            let _ = ready_tx.send(Ok(()));
+                            writer::run(conn, tables, &jobs, max_batch, &stats);
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
                     }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-            })
-            .map_err(|e| StoreError::new(format!("cannot start the writer thread: {e}")))?;
-        ready_rx
-            .await
-            .map_err(|_| StoreError::new("the writer thread stopped while opening"))??;
+                })
+                .map_err(|e| StoreError::new(format!("cannot start a writer thread: {e}")))?;
+            // Writers start one after the other: the first creates the tables.
+            ready_rx
+                .await
+                .map_err(|_| StoreError::new("a writer thread stopped while opening"))??;
+        }
         Ok(Store {
             jobs: Arc::new(std::sync::Mutex::new(tx)),
             backend,
@@ -156,7 +169,7 @@ impl Store {
         self.stats.snapshot()
     }
 
-    /// Runs `work` on the store's connection, outside any batch: to create the merchant's own
+    /// Runs `work` on a writer connection, outside any batch: to create the merchant's own
     /// tables next to the events, or to read them.
     pub async fn with_connection<T: Send + 'static>(
         &self,

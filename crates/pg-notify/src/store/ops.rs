@@ -25,12 +25,13 @@ fn text(v: Option<&str>) -> SqlValue {
     SqlValue::Text(v.map(str::to_owned))
 }
 
-/// The values of a new row, `$1`..`$13`, shared by the insert statements.
+/// The values of a new row (`$1`..`$17`), shared by the insert statements.
 fn new_row(
     event: &Event,
-    state: &str,
+    state: EventState,
     attempts: i64,
     error: Option<&str>,
+    deliveries: i64,
     now: &str,
 ) -> Vec<SqlValue> {
     let s = &event.summary;
@@ -42,6 +43,7 @@ fn new_row(
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    let processed_at = (state == EventState::Processed).then(|| now.to_owned());
     vec![
         SqlValue::from(event.key.as_str()),
         SqlValue::from(s.gateway.as_str()),
@@ -50,24 +52,27 @@ fn new_row(
         text(s.tid.as_ref().map(|t| t.as_str())),
         text(s.moid.as_ref().map(|m| m.as_str())),
         SqlValue::Int(s.amount.and_then(|a| i64::try_from(a.get()).ok())),
-        SqlValue::from(state),
+        SqlValue::from(state.as_str()),
         SqlValue::from(attempts),
         text(error),
         text(event.content_type.as_deref()),
         SqlValue::Text(event.remote.map(|r| r.to_string())),
         SqlValue::Blob(Some(event.stored_body.clone())),
-        SqlValue::from(serde_json::to_string(&event.decoded).unwrap_or_default()),
         SqlValue::from(crate::event::rfc3339(event.received_at)),
         SqlValue::from(now),
+        SqlValue::from(deliveries),
+        SqlValue::Text(processed_at),
     ]
 }
 
+/// Inserts a new row; does nothing when the key exists. `RETURNING` gives the id only when it
+/// inserted.
 fn insert_sql(t: &Tables) -> String {
     format!(
         "INSERT INTO {} (idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
-         last_error, content_type, remote_addr, body, decoded, received_at, updated_at, deliveries) \
+         last_error, content_type, remote_addr, body, received_at, updated_at, deliveries, processed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (idempotency_key) DO NOTHING",
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         t.events
     )
 }
@@ -105,20 +110,33 @@ pub(crate) fn process(
     count_delivery: bool,
     now: &str,
 ) -> Result<Result<ProcessOutcome, HandlerError>, StoreError> {
-    let mut values = new_row(event, "pending", 0, None, now);
-    values.push(SqlValue::from(1));
-    let inserted = conn.execute(&insert_sql(t), &values)?;
-    if inserted == 0 && count_delivery {
-        conn.execute(
+    // The common case, a new event, is one statement: it is inserted already marked processed
+    // (the handler runs next in the same savepoint; if it fails, both are rolled back).
+    let values = new_row(event, EventState::Processed, 1, None, 1, now);
+    if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
+        let id = row[0].as_i64().unwrap_or_default();
+        return Ok(handler
+            .handle(event, conn)
+            .map(|()| ProcessOutcome::Processed { id }));
+    }
+    // A delivery of a known event: count it, lock the row, and see where it stands.
+    let row = conn
+        .query_one(
             &format!(
-                "UPDATE {} SET deliveries = deliveries + 1, updated_at = $2 WHERE idempotency_key = $1",
+                "UPDATE {} SET deliveries = deliveries + $2, updated_at = $3 \
+                 WHERE idempotency_key = $1 RETURNING id, state",
                 t.events
             ),
-            &[SqlValue::from(event.key.as_str()), SqlValue::from(now)],
-        )?;
-    }
-    let (id, state) = locked_row(conn, t, &event.key)?;
-    if state == EventState::Processed.as_str() {
+            &[
+                SqlValue::from(event.key.as_str()),
+                SqlValue::from(i64::from(count_delivery)),
+                SqlValue::from(now),
+            ],
+            &[C::Int, C::Text],
+        )?
+        .ok_or_else(|| StoreError::new(format!("event {} vanished", event.key)))?;
+    let id = row[0].as_i64().unwrap_or_default();
+    if row[1].as_str() == Some(EventState::Processed.as_str()) {
         return Ok(Ok(ProcessOutcome::Duplicate { id }));
     }
     if let Err(e) = handler.handle(event, conn) {
@@ -146,11 +164,11 @@ pub(crate) fn record_failure(
     now: &str,
 ) -> Result<FailOutcome, StoreError> {
     let error: String = error.chars().take(2000).collect();
-    let mut values = new_row(event, "failed", 1, Some(&error), now);
-    values.push(SqlValue::from(1));
-    if conn.execute(&insert_sql(t), &values)? == 1 {
-        let (id, _) = locked_row(conn, t, &event.key)?;
-        return Ok(FailOutcome::Recorded { id });
+    let values = new_row(event, EventState::Failed, 1, Some(&error), 1, now);
+    if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
+        return Ok(FailOutcome::Recorded {
+            id: row[0].as_i64().unwrap_or_default(),
+        });
     }
     let (id, state) = locked_row(conn, t, &event.key)?;
     let deliveries = if count_delivery { 1 } else { 0 };
@@ -211,9 +229,9 @@ pub(crate) fn record_rejection(
 }
 
 const EVENT_COLUMNS: &str = "id, idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
-     deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body, decoded";
+     deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body";
 
-const EVENT_TYPES: [C; 19] = [
+const EVENT_TYPES: [C; 18] = [
     C::Int,
     C::Text,
     C::Text,
@@ -232,7 +250,6 @@ const EVENT_TYPES: [C; 19] = [
     C::Text,
     C::Text,
     C::Blob,
-    C::Text,
 ];
 
 fn to_record(row: Vec<SqlValue>) -> EventRecord {
@@ -259,9 +276,13 @@ fn to_record(row: Vec<SqlValue>) -> EventRecord {
         updated_at: s(15).unwrap_or_default(),
         processed_at: s(16),
         body: String::from_utf8_lossy(row[17].as_bytes().unwrap_or_default()).into_owned(),
-        decoded: s(18)
-            .and_then(|d| serde_json::from_str(&d).ok())
-            .unwrap_or(serde_json::Value::Null),
+        // Decoded on reading, from the stored body: storing the decoded form would cost every
+        // delivery a serialization and a second copy.
+        decoded: crate::decoder::decode_stored(
+            s(2).as_deref().unwrap_or_default(),
+            row[17].as_bytes().unwrap_or_default(),
+            s(12).as_deref(),
+        ),
     }
 }
 

@@ -54,7 +54,6 @@ impl Tables {
                 content_type TEXT,
                 remote_addr TEXT,
                 body {blob} NOT NULL,
-                decoded TEXT NOT NULL,
                 received_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 processed_at TEXT

@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! cargo xtask codegen [--check]   data/*.tsv -> checked-in Rust (or fail when stale)
+//! cargo xtask bench [--quick]     benches + baselines -> target/pgkit-bench, docs/performance.md
 //! cargo xtask test                the project's one test command
 //! cargo xtask release --dry-run   versions, changelog entry, `cargo package` in dependency order
 //! ```
 
+mod bench;
 mod codegen;
 mod release;
 mod services;
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&root, args.iter().any(|a| a == "--check")),
         Some("test") => test::run(&root),
+        Some("bench") => bench::run(&root, args.iter().any(|a| a == "--quick")),
         Some("release") => release::run(&root, args.iter().any(|a| a == "--dry-run")),
         _ => {
             eprintln!(
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  codegen [--check]   regenerate code from data/*.tsv (or check it is current)\n  \
                  test                fmt, clippy, codegen check, tests, cargo-deny\n  \
+                 bench [--quick]     benches and baselines, docs/performance.md\n  \
                  release --dry-run   check versions and changelog, package every crate"
             );
             return ExitCode::from(2);

@@ -331,11 +331,7 @@ fn scan_plain(body: &[u8], mut i: usize) -> usize {
 /// (`a=1&&b=2`, a trailing `&`) are skipped. A piece without escapes (ASCII, as nearly all
 /// names and codes are) stays a span of the body and is never copied; the others are decoded
 /// into one shared buffer.
-fn split_and_unescape(
-    body: &[u8],
-    copy_all: bool,
-    max_fields: usize,
-) -> Result<Split, FormError> {
+fn split_and_unescape(body: &[u8], copy_all: bool, max_fields: usize) -> Result<Split, FormError> {
     let n = body.len();
     let mut pairs: Vec<(RawSpan, RawSpan)> = Vec::with_capacity(64);
     let mut out: Vec<u8> = Vec::with_capacity(n);

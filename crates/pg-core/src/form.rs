@@ -126,7 +126,8 @@ pub struct Form<'a> {
     charset: Charset,
 }
 
-/// Where a piece's text is.
+/// Where a piece's text is. While parsing, `Text` spans point into the decoded bytes; in a
+/// [`Form`], into its decoded text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Span {
     /// `body[start..end]`, as received.
@@ -135,15 +136,18 @@ enum Span {
     Text(u32, u32),
 }
 
-/// What splitting produces: the decoded buffer and every pair's pieces.
-type Split = (Vec<u8>, Vec<(RawSpan, RawSpan)>);
+impl Span {
+    fn body(start: usize, end: usize) -> Span {
+        Span::Body(start as u32, end as u32)
+    }
 
-/// A piece while parsing: bytes of the body, or bytes of the decoded buffer.
-#[derive(Debug, Clone, Copy)]
-enum RawSpan {
-    Body(usize, usize),
-    Decoded(usize, usize),
+    fn text(start: usize, end: usize) -> Span {
+        Span::Text(start as u32, end as u32)
+    }
 }
+
+/// What splitting produces: the decoded bytes and every pair's pieces.
+type Split = (Vec<u8>, Vec<(Span, Span)>);
 
 impl<'a> Form<'a> {
     /// Parses a body. `charset` is the declared charset (from the `Content-Type`); when `None`,
@@ -153,23 +157,25 @@ impl<'a> Form<'a> {
         charset: Option<Charset>,
         limits: &FormLimits,
     ) -> Result<Form<'a>, FormError> {
-        if body.len() > limits.max_body_bytes {
+        // Spans are 32-bit: no body may exceed 4 GiB, whatever the configured limit.
+        let limit = limits.max_body_bytes.min(u32::MAX as usize);
+        if body.len() > limit {
             return Err(FormError::TooLarge {
-                limit: limits.max_body_bytes,
+                limit,
                 actual: body.len(),
             });
         }
         // One validation of the whole body lets every undecoded piece be a plain slice of it.
         let body_str = std::str::from_utf8(body).ok();
         let (decoded, raw) = split_and_unescape(body, body_str.is_none(), limits.max_fields)?;
-        let (text, charset) = match charset {
-            Some(Charset::EucKr) => (euc_kr_text(&decoded, &raw, body)?, Charset::EucKr),
-            declared => match utf8_text(decoded, &raw) {
-                Ok(text) => (text, Charset::Utf8),
-                Err(decoded) if declared.is_none() => {
-                    (euc_kr_text(&decoded, &raw, body)?, Charset::EucKr)
+        let ((text, pairs), charset) = match charset {
+            Some(Charset::EucKr) => (euc_kr_text(&decoded, raw, body)?, Charset::EucKr),
+            declared => match utf8_text(decoded, raw) {
+                Ok(pieces) => (pieces, Charset::Utf8),
+                Err((decoded, raw)) if declared.is_none() => {
+                    (euc_kr_text(&decoded, raw, body)?, Charset::EucKr)
                 }
-                Err(decoded) => {
+                Err((decoded, raw)) => {
                     return Err(FormError::Undecodable {
                         charset: Charset::Utf8,
                         field: first_invalid_utf8(&decoded, &raw, body),
@@ -177,10 +183,9 @@ impl<'a> Form<'a> {
                 }
             },
         };
-        let pairs = text.1;
         Ok(Form {
             body: Cow::Borrowed(body_str.unwrap_or_default()),
-            text: text.0,
+            text,
             pairs,
             charset,
         })
@@ -197,13 +202,6 @@ impl<'a> Form<'a> {
             None => None,
         };
         Form::parse(body, declared, limits)
-    }
-
-    fn str_of(&self, span: Span) -> &str {
-        match span {
-            Span::Body(s, e) => self.body.get(s as usize..e as usize).unwrap_or_default(),
-            Span::Text(s, e) => self.text.get(s as usize..e as usize).unwrap_or_default(),
-        }
     }
 
     /// The charset the body was decoded with.
@@ -244,9 +242,14 @@ impl<'a> Form<'a> {
 
     /// Every pair, in order.
     pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        let (body, text): (&str, &str) = (&self.body, &self.text);
+        let str_of = move |span: Span| match span {
+            Span::Body(s, e) => body.get(s as usize..e as usize).unwrap_or_default(),
+            Span::Text(s, e) => text.get(s as usize..e as usize).unwrap_or_default(),
+        };
         self.pairs
             .iter()
-            .map(|(n, v)| (self.str_of(*n), self.str_of(*v)))
+            .map(move |(n, v)| (str_of(*n), str_of(*v)))
     }
 
     /// Number of pairs.
@@ -310,6 +313,7 @@ const SPECIAL: [bool; 256] = {
 };
 
 /// The index of the first special byte at or after `i` (or `body.len()`).
+#[inline(always)]
 fn scan_plain(body: &[u8], mut i: usize) -> usize {
     // Four bytes per step while none is special, then one by one.
     while let Some(&[a, b, c, d]) = body.get(i..i + 4) {
@@ -333,8 +337,12 @@ fn scan_plain(body: &[u8], mut i: usize) -> usize {
 /// into one shared buffer.
 fn split_and_unescape(body: &[u8], copy_all: bool, max_fields: usize) -> Result<Split, FormError> {
     let n = body.len();
-    let mut pairs: Vec<(RawSpan, RawSpan)> = Vec::with_capacity(64);
-    let mut out: Vec<u8> = Vec::with_capacity(n);
+    let mut pairs: Vec<(Span, Span)> = Vec::with_capacity(64);
+    // Decoding never makes a piece longer, so the output fits in the body's length.
+    let mut out = Output {
+        bytes: vec![0; n],
+        len: 0,
+    };
     let mut i = 0;
     while i < n {
         if body[i] == b'&' {
@@ -344,7 +352,7 @@ fn split_and_unescape(body: &[u8], copy_all: bool, max_fields: usize) -> Result<
         let (name, end) = read_piece(body, i, true, copy_all, &mut out)?;
         let (value, end) = match body.get(end) {
             Some(b'=') => read_piece(body, end + 1, false, copy_all, &mut out)?,
-            _ => (RawSpan::Body(end, end), end),
+            _ => (Span::body(end, end), end),
         };
         if pairs.len() == max_fields {
             return Err(FormError::TooManyFields { limit: max_fields });
@@ -352,18 +360,42 @@ fn split_and_unescape(body: &[u8], copy_all: bool, max_fields: usize) -> Result<
         pairs.push((name, value));
         i = end + 1;
     }
-    Ok((out, pairs))
+    out.bytes.truncate(out.len);
+    Ok((out.bytes, pairs))
+}
+
+/// The decoded bytes: a buffer as long as the body, filled up to `len`.
+struct Output {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Output {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    fn extend(&mut self, run: &[u8]) {
+        if let Some(dest) = self.bytes.get_mut(self.len..self.len + run.len()) {
+            dest.copy_from_slice(run);
+            self.len += run.len();
+        }
+    }
 }
 
 /// Reads one piece from `start` up to `&` (or `=` for a name) or the end; returns it and the
 /// index of its terminator.
+#[inline(always)]
 fn read_piece(
     body: &[u8],
     start: usize,
     is_name: bool,
     copy_all: bool,
-    out: &mut Vec<u8>,
-) -> Result<(RawSpan, usize), FormError> {
+    out: &mut Output,
+) -> Result<(Span, usize), FormError> {
     let mut i = scan_plain(body, start);
     let ends_here = match body.get(i) {
         None | Some(b'&') => true,
@@ -371,10 +403,10 @@ fn read_piece(
         _ => false,
     };
     if ends_here && !copy_all {
-        return Ok((RawSpan::Body(start, i), i));
+        return Ok((Span::body(start, i), i));
     }
-    let from = out.len();
-    out.extend_from_slice(&body[start..i]);
+    let from = out.len;
+    out.extend(&body[start..i]);
     loop {
         match body.get(i) {
             None | Some(b'&') => break,
@@ -383,21 +415,12 @@ fn read_piece(
                 // Escapes come in runs (three per Hangul syllable in UTF-8): decode the run,
                 // a whole syllable per step when it is one.
                 while let Some(&[b'%', h1, l1, b'%', h2, l2, b'%', h3, l3]) = body.get(i..i + 9) {
-                    let (a, b, c) = (
-                        HEX[h1 as usize] << 4 | HEX[l1 as usize],
-                        HEX[h2 as usize] << 4 | HEX[l2 as usize],
-                        HEX[h3 as usize] << 4 | HEX[l3 as usize],
-                    );
-                    let invalid = HEX[h1 as usize]
-                        | HEX[l1 as usize]
-                        | HEX[h2 as usize]
-                        | HEX[l2 as usize]
-                        | HEX[h3 as usize]
-                        | HEX[l3 as usize];
-                    if invalid > 0x0F {
+                    let [h1, l1, h2, l2, h3, l3] =
+                        [h1, l1, h2, l2, h3, l3].map(|h| HEX[h as usize]);
+                    if (h1 | l1 | h2 | l2 | h3 | l3) > 0x0F {
                         break;
                     }
-                    out.extend_from_slice(&[a, b, c]);
+                    out.extend(&[h1 << 4 | l1, h2 << 4 | l2, h3 << 4 | l3]);
                     i += 9;
                 }
                 while let Some(b'%') = body.get(i) {
@@ -423,10 +446,10 @@ fn read_piece(
             }
         }
         let plain = scan_plain(body, i);
-        out.extend_from_slice(&body[i..plain]);
+        out.extend(&body[i..plain]);
         i = plain;
     }
-    Ok((RawSpan::Decoded(from, out.len()), i))
+    Ok((Span::text(from, out.len), i))
 }
 
 /// Percent-decodes `raw` strictly as a form component: `+` is a space and `%` must be followed
@@ -472,11 +495,12 @@ fn unescape_into(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), For
 }
 
 /// The name of a pair for an error: its decoded text if it has one, else `(name)`.
-fn field_name(name: RawSpan, body: &[u8], decoded: &[u8], charset: Charset) -> String {
+fn field_name(name: Span, body: &[u8], decoded: &[u8], charset: Charset) -> String {
     let bytes = match name {
-        RawSpan::Body(s, e) => &body[s..e],
-        RawSpan::Decoded(s, e) => &decoded[s..e],
-    };
+        Span::Body(s, e) => body.get(s as usize..e as usize),
+        Span::Text(s, e) => decoded.get(s as usize..e as usize),
+    }
+    .unwrap_or_default();
     charset
         .decode(bytes)
         .map_or_else(|| "(name)".to_owned(), Cow::into_owned)
@@ -484,36 +508,38 @@ fn field_name(name: RawSpan, body: &[u8], decoded: &[u8], charset: Charset) -> S
 
 type Pieces = (String, Vec<(Span, Span)>);
 
-fn span(r: RawSpan) -> Span {
-    match r {
-        RawSpan::Body(s, e) => Span::Body(s as u32, e as u32),
-        RawSpan::Decoded(s, e) => Span::Text(s as u32, e as u32),
-    }
-}
-
 /// Reads the decoded buffer as UTF-8: one validation for all pieces, then a check that every
 /// piece starts and ends on a character boundary. On failure, the buffer comes back.
-fn utf8_text(decoded: Vec<u8>, raw: &[(RawSpan, RawSpan)]) -> Result<Pieces, Vec<u8>> {
-    let text = String::from_utf8(decoded).map_err(|e| e.into_bytes())?;
-    for (name, value) in raw {
-        for piece in [name, value] {
-            if let RawSpan::Decoded(s, e) = *piece {
-                if !(text.is_char_boundary(s) && text.is_char_boundary(e)) {
-                    return Err(text.into_bytes());
-                }
+fn utf8_text(
+    decoded: Vec<u8>,
+    raw: Vec<(Span, Span)>,
+) -> Result<Pieces, (Vec<u8>, Vec<(Span, Span)>)> {
+    let text = match String::from_utf8(decoded) {
+        Ok(text) => text,
+        Err(e) => return Err((e.into_bytes(), raw)),
+    };
+    let splits_a_character = raw
+        .iter()
+        .flat_map(|(n, v)| [n, v])
+        .any(|piece| match *piece {
+            Span::Text(s, e) => {
+                !(text.is_char_boundary(s as usize) && text.is_char_boundary(e as usize))
             }
-        }
+            Span::Body(..) => false,
+        });
+    if splits_a_character {
+        return Err((text.into_bytes(), raw));
     }
-    let pairs = raw.iter().map(|(n, v)| (span(*n), span(*v))).collect();
-    Ok((text, pairs))
+    Ok((text, raw))
 }
 
 /// The name of the first pair with a piece that is not UTF-8 (the error path only).
-fn first_invalid_utf8(decoded: &[u8], raw: &[(RawSpan, RawSpan)], body: &[u8]) -> String {
+fn first_invalid_utf8(decoded: &[u8], raw: &[(Span, Span)], body: &[u8]) -> String {
     for (name, value) in raw {
         for piece in [name, value] {
-            if let RawSpan::Decoded(s, e) = *piece {
-                if std::str::from_utf8(&decoded[s..e]).is_err() {
+            if let Span::Text(s, e) = *piece {
+                let bytes = decoded.get(s as usize..e as usize).unwrap_or_default();
+                if std::str::from_utf8(bytes).is_err() {
                     return if std::ptr::eq(piece, name) {
                         "(name)".to_owned()
                     } else {
@@ -542,40 +568,32 @@ fn decode_euc_kr_into(bytes: &[u8], text: &mut String) -> bool {
     matches!(result, encoding_rs::DecoderResult::InputEmpty) && read == bytes.len()
 }
 
-/// Decodes every decoded piece from EUC-KR into a new buffer.
+/// Decodes every decoded piece from EUC-KR into a new buffer, pointing the spans at it.
 fn euc_kr_text(
     decoded: &[u8],
-    raw: &[(RawSpan, RawSpan)],
+    mut pairs: Vec<(Span, Span)>,
     body: &[u8],
 ) -> Result<Pieces, FormError> {
     let mut text = String::with_capacity(decoded.len() + decoded.len() / 2);
-    let mut pairs = Vec::with_capacity(raw.len());
-    for (name, value) in raw {
-        let mut spans = [Span::Body(0, 0); 2];
-        for (slot, piece) in spans.iter_mut().zip([name, value]) {
-            *slot = match *piece {
-                RawSpan::Body(s, e) => Span::Body(s as u32, e as u32),
-                RawSpan::Decoded(s, e) => {
-                    let from = text.len();
-                    match decode_euc_kr_into(&decoded[s..e], &mut text) {
-                        true => {}
-                        false => {
-                            let field = if std::ptr::eq(piece, name) {
-                                "(name)".to_owned()
-                            } else {
-                                field_name(*name, body, decoded, Charset::EucKr)
-                            };
-                            return Err(FormError::Undecodable {
-                                charset: Charset::EucKr,
-                                field,
-                            });
-                        }
-                    }
-                    Span::Text(from as u32, text.len() as u32)
-                }
-            };
+    for (name, value) in pairs.iter_mut() {
+        let name_span = *name;
+        for (is_name, piece) in [(true, name), (false, value)] {
+            let Span::Text(s, e) = *piece else { continue };
+            let from = text.len();
+            let bytes = decoded.get(s as usize..e as usize).unwrap_or_default();
+            if !decode_euc_kr_into(bytes, &mut text) {
+                let field = if is_name {
+                    "(name)".to_owned()
+                } else {
+                    field_name(name_span, body, decoded, Charset::EucKr)
+                };
+                return Err(FormError::Undecodable {
+                    charset: Charset::EucKr,
+                    field,
+                });
+            }
+            *piece = Span::text(from, text.len());
         }
-        pairs.push((spans[0], spans[1]));
     }
     Ok((text, pairs))
 }
@@ -851,6 +869,41 @@ mod tests {
         );
     }
 
+    /// A form body read the slow, obvious way: `None` for a bad escape or a piece that is not
+    /// UTF-8.
+    fn reference_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+        fn piece(raw: &[u8]) -> Option<String> {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < raw.len() {
+                match raw[i] {
+                    b'+' => out.push(b' '),
+                    b'%' => {
+                        let hex = std::str::from_utf8(raw.get(i + 1..i + 3)?).ok()?;
+                        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        out.push(u8::from_str_radix(hex, 16).ok()?);
+                        i += 2;
+                    }
+                    b => out.push(b),
+                }
+                i += 1;
+            }
+            String::from_utf8(out).ok()
+        }
+        body.split(|b| *b == b'&')
+            .filter(|segment| !segment.is_empty())
+            .map(|segment| {
+                let (name, value) = match segment.iter().position(|b| *b == b'=') {
+                    Some(eq) => (&segment[..eq], &segment[eq + 1..]),
+                    None => (segment, &segment[segment.len()..]),
+                };
+                Some((piece(name)?, piece(value)?))
+            })
+            .collect()
+    }
+
     fn form_text() -> impl Strategy<Value = String> {
         "[a-zA-Z0-9 가-힣&=+%*._~!/\\-]{0,16}"
     }
@@ -881,6 +934,25 @@ mod tests {
             let detected = Form::parse(body.as_bytes(), None, &FormLimits::default()).unwrap();
             if !euc || detected.charset() == Charset::EucKr {
                 prop_assert_eq!(detected.pairs().collect::<Vec<_>>(), expected);
+            }
+        }
+
+        /// The fast splitter agrees with a plain byte-by-byte reading on bodies made of the
+        /// bytes that matter: separators, escapes (good, bad, cut short), and raw UTF-8.
+        #[test]
+        fn agrees_with_a_plain_reading(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab=&%+2BEDzZ\x95\x9c".to_vec()),
+                0..48,
+            ),
+        ) {
+            let ours = Form::parse(&body, Some(Charset::Utf8), &FormLimits::default());
+            match reference_pairs(&body) {
+                Some(expected) => {
+                    let form = ours.unwrap();
+                    prop_assert_eq!(form.pairs().collect::<Vec<_>>(), expected.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect::<Vec<_>>());
+                }
+                None => prop_assert!(ours.is_err()),
             }
         }
 

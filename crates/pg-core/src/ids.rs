@@ -309,7 +309,7 @@ impl Tid {
     /// Innopay manual's own examples carry a leading space), then non-empty, at most 64 bytes, no
     /// control characters.
     pub fn received(text: &str) -> Result<Tid, InvalidId> {
-        let text = text.trim();
+        let text = crate::text::trim(text);
         check_received("Tid", text, 64)?;
         Ok(Tid(CompactString::from(text)))
     }

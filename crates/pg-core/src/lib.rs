@@ -14,6 +14,7 @@ pub mod json;
 pub mod kst;
 pub mod result_code;
 pub mod secret;
+pub mod text;
 pub mod won;
 
 pub use card_company::CardCompany;

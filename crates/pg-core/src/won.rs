@@ -99,43 +99,62 @@ impl Won {
                 .bytes()
                 .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'))));
         }
-        let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
-        let lead = text.len()
-            - text
-                .trim_start_matches(|c: char| c.is_ascii_whitespace())
-                .len();
-        if trimmed.is_empty() {
-            return Err(WonError::Empty);
+        // Digits grouped with commas (`"128,500"`, as Innopay sends amounts), checked in one pass.
+        let bytes = text.as_bytes();
+        if bytes.len() <= 26
+            && bytes.contains(&b',')
+            && bytes.iter().all(|b| b.is_ascii_digit() || *b == b',')
+        {
+            check_grouping(bytes, 0)?;
+            let mut digits = bytes.iter().filter(|b| b.is_ascii_digit());
+            return digits
+                .try_fold(0u64, |acc, b| {
+                    acc.checked_mul(10)?.checked_add(u64::from(*b - b'0'))
+                })
+                .map(Won)
+                .ok_or(WonError::Overflow);
         }
-        let bytes = trimmed.as_bytes();
-        if bytes[0] == b'-' {
-            return Err(WonError::Negative);
-        }
-        if bytes.contains(&b',') {
-            check_grouping(bytes, lead)?;
-        }
-        let mut value: u64 = 0;
-        for (i, ch) in trimmed.char_indices() {
-            match ch {
-                '0'..='9' => {
-                    value = value
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add(u64::from(ch as u8 - b'0')))
-                        .ok_or(WonError::Overflow)?;
-                }
-                ',' => {}
-                '.' => return Err(WonError::Fractional),
-                other => {
-                    return Err(WonError::InvalidCharacter {
-                        character: other,
-                        position: lead + i,
-                    });
-                }
+        parse_general(text)
+    }
+}
+
+/// Every other text: whitespace around it, and each error named with its position.
+fn parse_general(text: &str) -> Result<Won, WonError> {
+    let trimmed = text.trim_ascii();
+    let lead = text.len() - text.trim_ascii_start().len();
+    if trimmed.is_empty() {
+        return Err(WonError::Empty);
+    }
+    let bytes = trimmed.as_bytes();
+    if bytes[0] == b'-' {
+        return Err(WonError::Negative);
+    }
+    if bytes.contains(&b',') {
+        check_grouping(bytes, lead)?;
+    }
+    let mut value: u64 = 0;
+    for (i, ch) in trimmed.char_indices() {
+        match ch {
+            '0'..='9' => {
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(ch as u8 - b'0')))
+                    .ok_or(WonError::Overflow)?;
+            }
+            ',' => {}
+            '.' => return Err(WonError::Fractional),
+            other => {
+                return Err(WonError::InvalidCharacter {
+                    character: other,
+                    position: lead + i,
+                });
             }
         }
-        Ok(Won(value))
     }
+    Ok(Won(value))
+}
 
+impl Won {
     /// Digits grouped in threes with `,`: `10005` -> `"10,005"`.
     pub fn grouped(self) -> String {
         let digits = self.0.to_string();
@@ -356,6 +375,11 @@ mod tests {
             prop_assert_eq!(Won::parse(&won.to_string()), Ok(won));
             prop_assert_eq!(Won::parse(&won.grouped()), Ok(won));
             prop_assert_eq!(won.grouped().replace(',', ""), won.to_string());
+        }
+
+        #[test]
+        fn fast_paths_agree_with_the_general_parser(s in "[0-9,]{0,28}") {
+            prop_assert_eq!(Won::parse(&s), super::parse_general(&s));
         }
 
         #[test]

@@ -120,7 +120,9 @@ impl<'a> Raw<'a> {
 
     /// A code or identifier field: trimmed, `None` when blank.
     fn code(&self, f: F) -> Option<&'a str> {
-        self.get(f).map(str::trim).filter(|v| !v.is_empty())
+        self.get(f)
+            .map(pg_core::text::trim)
+            .filter(|v| !v.is_empty())
     }
 
     fn won(&self, f: F, v: &mut Validator) -> Option<Won> {

@@ -510,10 +510,7 @@ type Pieces = (String, Vec<(Span, Span)>);
 
 /// Reads the decoded buffer as UTF-8: one validation for all pieces, then a check that every
 /// piece starts and ends on a character boundary. On failure, the buffer comes back.
-fn utf8_text(
-    decoded: Vec<u8>,
-    raw: Vec<(Span, Span)>,
-) -> Result<Pieces, (Vec<u8>, Vec<(Span, Span)>)> {
+fn utf8_text(decoded: Vec<u8>, raw: Vec<(Span, Span)>) -> Result<Pieces, Split> {
     let text = match String::from_utf8(decoded) {
         Ok(text) => text,
         Err(e) => return Err((e.into_bytes(), raw)),

@@ -249,7 +249,8 @@ impl Aes256Cipher {
 
     /// Encrypts `plaintext` (its UTF-8 bytes) and returns standard Base64.
     pub fn encrypt(&self, plaintext: &str) -> String {
-        let mut out = String::new();
+        let padded_len = (plaintext.len() / BLOCK + 1) * BLOCK;
+        let mut out = String::with_capacity(padded_len.div_ceil(3) * 4);
         self.encrypt_into(plaintext.as_bytes(), &mut out);
         out
     }

@@ -1,5 +1,5 @@
 //! A loop over one hot path, for profilers (`valgrind --tool=callgrind`, `perf`):
-//! `profile-decode [form|notification|serde] [iterations]`.
+//! `profile-decode [form|notification|serde|encrypt-data|sha256] [iterations] [utf8|euckr]`.
 
 use std::hint::black_box;
 
@@ -7,8 +7,15 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let what = args.get(1).map_or("notification", String::as_str);
     let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let body = pgkit_benches::notification_body(pg_core::Charset::Utf8);
+    let charset = if args.get(3).is_some_and(|c| c == "euckr") {
+        pg_core::Charset::EucKr
+    } else {
+        pg_core::Charset::Utf8
+    };
+    let body = pgkit_benches::notification_body(charset);
     let limits = pg_core::form::FormLimits::default();
+    let key = pg_core::Secret::new(pgkit_benches::MERCHANT_KEY);
+    let sign_input = pgkit_benches::encrypt_data_input();
     for _ in 0..n {
         match what {
             "form" => {
@@ -17,6 +24,18 @@ fn main() {
                         .map(|f| f.len())
                         .ok(),
                 );
+            }
+            "encrypt-data" => {
+                black_box(pg_smartro::crypto::encrypt_data(
+                    black_box(pgkit_benches::EDI_DATE),
+                    pgkit_benches::MID,
+                    pgkit_benches::AMT,
+                    &key,
+                ));
+            }
+            "sha256" => {
+                use sha2::Digest;
+                black_box(sha2::Sha256::digest(black_box(sign_input.as_bytes())));
             }
             "serde" => {
                 black_box(

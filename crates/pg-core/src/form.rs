@@ -557,6 +557,9 @@ fn decode_euc_kr_into(bytes: &[u8], text: &mut String) -> bool {
         text.push_str(std::str::from_utf8(bytes).unwrap_or_default());
         return true;
     }
+    if let Some(()) = decode_common_hangul_into(bytes, text) {
+        return true;
+    }
     let mut decoder = encoding_rs::EUC_KR.new_decoder_without_bom_handling();
     match decoder.max_utf8_buffer_length_without_replacement(bytes.len()) {
         Some(n) => text.reserve(n),
@@ -564,6 +567,64 @@ fn decode_euc_kr_into(bytes: &[u8], text: &mut String) -> bool {
     }
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, text, true);
     matches!(result, encoding_rs::DecoderResult::InputEmpty) && read == bytes.len()
+}
+
+/// Lead and trail bytes of the 2,350 Hangul syllables of KS X 1001 in EUC-KR.
+const HANGUL_LEADS: std::ops::RangeInclusive<u8> = 0xB0..=0xC8;
+const HANGUL_TRAILS: std::ops::RangeInclusive<u8> = 0xA1..=0xFE;
+
+/// What `encoding_rs` decodes each KS X 1001 Hangul pair to, computed once from it (so the two
+/// cannot disagree); `'\0'` where it does not decode to one character.
+fn common_hangul() -> &'static [char] {
+    static TABLE: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        HANGUL_LEADS
+            .flat_map(|lead| HANGUL_TRAILS.map(move |trail| [lead, trail]))
+            .map(|pair| {
+                let decoded =
+                    encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair);
+                let mut chars = decoded.as_deref().unwrap_or_default().chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => c,
+                    _ => '\0',
+                }
+            })
+            .collect()
+    })
+}
+
+/// Appends `bytes` when they are ASCII and common Hangul only (what Korean names, goods and
+/// addresses are), by table; `None`, with `text` as it was, for anything else, which
+/// `encoding_rs` then decodes in full. EUC-KR is stateless, so both give the same text.
+fn decode_common_hangul_into(bytes: &[u8], text: &mut String) -> Option<()> {
+    let table = common_hangul();
+    let start = text.len();
+    let mut rest = bytes;
+    while let Some((&b, tail)) = rest.split_first() {
+        if b < 0x80 {
+            text.push(char::from(b));
+            rest = tail;
+            continue;
+        }
+        let decoded = match tail.first() {
+            Some(&trail) if HANGUL_LEADS.contains(&b) && HANGUL_TRAILS.contains(&trail) => {
+                let index = usize::from(b - 0xB0) * 94 + usize::from(trail - 0xA1);
+                table.get(index).copied().filter(|c| *c != '\0')
+            }
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                text.push(c);
+                rest = &tail[1..];
+            }
+            None => {
+                text.truncate(start);
+                return None;
+            }
+        }
+    }
+    Some(())
 }
 
 /// Decodes every decoded piece from EUC-KR into a new buffer, pointing the spans at it.
@@ -867,6 +928,28 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_common_hangul_pair_decodes_like_encoding_rs() {
+        let table = common_hangul();
+        assert_eq!(table.len(), 2350);
+        for (i, lead) in HANGUL_LEADS.enumerate() {
+            for (j, trail) in HANGUL_TRAILS.enumerate() {
+                let pair = [lead, trail];
+                let expected = encoding_rs::EUC_KR
+                    .decode_without_bom_handling_and_without_replacement(&pair)
+                    .unwrap();
+                assert_eq!(table[i * 94 + j].to_string(), expected);
+                let mut text = String::new();
+                assert_eq!(
+                    decode_common_hangul_into(&[lead, trail], &mut text),
+                    Some(())
+                );
+                assert_eq!(text, expected);
+            }
+        }
+        assert_eq!(table[0], '가');
+    }
+
     /// A form body read the slow, obvious way: `None` for a bad escape or a piece that is not
     /// UTF-8.
     fn reference_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
@@ -952,6 +1035,27 @@ mod tests {
                 }
                 None => prop_assert!(ours.is_err()),
             }
+        }
+
+        /// The Hangul table path gives exactly what `encoding_rs` gives, and declines what it
+        /// does not cover.
+        #[test]
+        fn common_hangul_matches_encoding_rs(
+            bytes in proptest::collection::vec(
+                prop_oneof![0x20u8..0x7F, 0xA1u8..=0xFE, 0x81u8..=0xA0, 0x80u8..=0xFF],
+                0..24,
+            ),
+        ) {
+            let mut fast = String::from("x");
+            let full = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&bytes);
+            match decode_common_hangul_into(&bytes, &mut fast) {
+                Some(()) => prop_assert_eq!(Some(&fast[1..]), full.as_deref()),
+                None => prop_assert_eq!(fast, "x"),
+            }
+            // Whichever path takes it, the piece decodes as encoding_rs decodes it.
+            let mut text = String::new();
+            let ok = decode_euc_kr_into(&bytes, &mut text);
+            prop_assert_eq!(ok.then_some(text.as_str()), full.as_deref());
         }
 
         #[test]

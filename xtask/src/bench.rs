@@ -582,33 +582,34 @@ const NOTES: &str = "
   115 ns for 176 bytes), into a string allocated once at its final size. CBC encryption is
   sequential: at 10 blocks of 14 AES rounds it is bound by the AES instruction's latency, which
   is most of the encrypt figure.
-- Notification decoding: the body is validated as UTF-8 once; pieces without escapes stay slices
-  of it; escaped pieces are decoded into one buffer as long as the body (a whole Hangul syllable
-  per step), validated once; names are matched by a compiled `match`; amounts with commas are
-  read in one pass; short text is kept inline (`CompactString`), so a notification costs a
-  handful of allocations instead of one per field.
+- Notification decoding: the body is validated as UTF-8 once (SIMD, `simdutf8`); pieces
+  without escapes stay slices of it; escaped pieces are decoded into one buffer as long as the
+  body (a whole Hangul syllable per step), validated once; EUC-KR pieces of ASCII and common
+  Hangul decode through a table built once from `encoding_rs`; names are matched by a compiled
+  `match`; amounts with commas are read in one pass; short text is kept inline
+  (`CompactString`): six allocations per notification instead of one per field.
 - Receiver: one writer thread per SQLite store commits every delivery that arrived while the
   previous batch committed (one fsync per batch); a new event is one `INSERT ... RETURNING`
   in its own savepoint; the decoded form is not stored (it is decoded again when read).
 
 ## Where a target is not met, and why
 
-- `EncryptData` / bare digest: the bare `Sha256::digest` of the 117 bytes and the compression
-  of the same two blocks laid out by one copy measure 84 ns and 60 ns; laying out the four parts
-  (four copies of 14, 10, 5 and 88 bytes) before compressing costs 83 ns, most likely because
-  SHA's 16-byte loads straddle the narrower stores just made (store-to-load forwarding fails;
-  copying byte by byte instead measured 134 ns), and Base64 adds 14 ns. Run to run, the ratio moves between 1.2x and 1.4x with the machine's noise; the
-  remaining overhead is the layout of parts that arrive as four slices.
-- Notification decode / serde_urlencoded: 2.1 us against 7.5 us (3.5x). A callgrind profile
-  of the typed decode (about 37,000 instructions) puts 47% in splitting and unescaping (90
-  pieces, 218 escapes: per-piece bookkeeping dominates, not the byte scan; an 8-byte SWAR scan
-  measured slower than the table scan on pieces this short), 9% in the two UTF-8 validations
-  (the body, then the decoded bytes: `unsafe` is forbidden, so neither can be skipped), and 29%
-  in typing (amounts, ids, card companies, the masked card number, inline strings). The
-  reference table has serde_urlencoded at 5.4 us; this machine measures 7.5 us.
-- EUC-KR: the same, plus converting the escaped pieces through `encoding_rs` (2.5 us against
-  2.1 us for UTF-8), while serde_urlencoded and Python's `parse_qsl` (decoding `euc-kr`) pay
-  little more than for UTF-8: the ratios to both are lower for EUC-KR.
+- `EncryptData` / bare digest: Base64 of the digest costs 14 ns; laying out the four parts
+  (14, 10, 5 and 88 bytes) and compressing the two blocks measures about the same as the bare
+  `Sha256::digest` of the concatenated 117 bytes (84 ns). Copying byte by byte, by 16-byte
+  words, through a second buffer, or with a fence before compressing measured the same or
+  slower, and a hand-written Base64 for the fixed 32 bytes gained nothing. The rest of the gap
+  did not show in a profile (callgrind cannot run SHA-NI code); the ratio moves between 1.2x
+  and 1.4x from run to run on this machine.
+- Notification decode / serde_urlencoded: a callgrind profile of the UTF-8 decode (32,000
+  instructions, 6 allocations) puts about 60% in splitting and unescaping (90 pieces, 218
+  escapes: per-piece bookkeeping, not the byte scan; an 8-byte SWAR scan measured slower than
+  the table scan on pieces this short) and about a third in typing (amounts, ids, card
+  companies, the masked card number). serde_urlencoded's figure on this machine (7.6 us) is
+  also well above the 5.4 us of the reference table.
+- EUC-KR: the escaped pieces still go through a second conversion (EUC-KR bytes to UTF-8)
+  after unescaping, while serde_urlencoded and Python's `parse_qsl` (decoding `euc-kr`) pay
+  little more than for UTF-8, so both EUC-KR ratios are lower.
 ";
 
 fn cpu_model() -> String {

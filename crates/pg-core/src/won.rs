@@ -116,6 +116,19 @@ impl Won {
         }
         parse_general(text)
     }
+
+    /// Digits grouped in threes with `,`: `10005` -> `"10,005"`.
+    pub fn grouped(self) -> String {
+        let digits = self.0.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    }
 }
 
 /// Every other text: whitespace around it, and each error named with its position.
@@ -152,21 +165,6 @@ fn parse_general(text: &str) -> Result<Won, WonError> {
         }
     }
     Ok(Won(value))
-}
-
-impl Won {
-    /// Digits grouped in threes with `,`: `10005` -> `"10,005"`.
-    pub fn grouped(self) -> String {
-        let digits = self.0.to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        out
-    }
 }
 
 /// Checks that every `,` in `bytes` separates groups of exactly three digits and that the first

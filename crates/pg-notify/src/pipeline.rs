@@ -437,15 +437,15 @@ impl Pipeline {
         let received_at =
             OffsetDateTime::parse(&received_at, &time::format_description::well_known::Rfc3339)
                 .unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let delivery = Delivery {
+        let mut delivery = Delivery {
             gateway: endpoint.gateway(),
             received_at,
             remote: remote.and_then(|r| r.parse().ok()),
             content_type,
             body,
         };
-        // The stored body is already masked.
-        let stored = delivery.body.clone();
+        // The stored body is already masked: it is stored again as it is.
+        let stored = std::mem::take(&mut delivery.body);
         let event = Arc::new(event_of(decoded, &delivery, stored));
         let (reply, detail) = self.verify_and_store(&endpoint, event, false).await;
         if reply.acknowledged {

@@ -114,9 +114,7 @@ impl RawLog {
             body,
             body_encoding,
         };
-        let mut text = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
-        text.push(b'\n');
-        self.write_line(entry.at, &text)
+        self.write_line(entry.at, &line)
     }
 
     /// Appends the outcome of a delivery (acknowledged or not, and why).
@@ -135,12 +133,13 @@ impl RawLog {
             "acknowledged": acknowledged,
             "detail": detail,
         });
-        let mut text = line.to_string().into_bytes();
-        text.push(b'\n');
-        self.write_line(at, &text)
+        self.write_line(at, &line)
     }
 
-    fn write_line(&self, at: OffsetDateTime, text: &[u8]) -> std::io::Result<()> {
+    /// Serializes `line` as one JSON line and appends it to the file of `at`'s day.
+    fn write_line(&self, at: OffsetDateTime, line: &impl serde::Serialize) -> std::io::Result<()> {
+        let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
+        text.push(b'\n');
         let name = file_name(at);
         let mut guard = self
             .current
@@ -156,7 +155,7 @@ impl RawLog {
         }
         match guard.as_mut() {
             Some((_, file)) => {
-                file.write_all(text)?;
+                file.write_all(&text)?;
                 file.flush()
             }
             None => Err(std::io::Error::other("raw log file not open")),

@@ -152,14 +152,9 @@ fn read_piece(
                     i += 9;
                 }
                 while let Some(b'%') = body.get(i) {
-                    let (hi, lo) = match body.get(i + 1..i + 3) {
-                        Some(&[h, l]) => (HEX[h as usize], HEX[l as usize]),
-                        _ => (0xFF, 0xFF),
-                    };
-                    if (hi | lo) > 0x0F {
-                        return Err(FormError::BadEscape { position: i });
-                    }
-                    out.push(hi << 4 | lo);
+                    let byte = escaped_byte(body.get(i + 1..i + 3))
+                        .ok_or(FormError::BadEscape { position: i })?;
+                    out.push(byte);
                     i += 3;
                 }
             }
@@ -186,18 +181,10 @@ pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
     if memchr::memchr2(b'%', b'+', raw).is_none() {
         return Ok(Cow::Borrowed(raw));
     }
+    // Hand-written because the `percent-encoding` and `form_urlencoded` crates pass malformed
+    // escapes through silently, and a payment result must not be read differently from what
+    // was sent.
     let mut out = Vec::with_capacity(raw.len());
-    unescape_into(raw, 0, &mut out)?;
-    Ok(Cow::Owned(out))
-}
-
-/// Percent-decodes one component strictly (`%` must be followed by two hex digits), appending
-/// to `out`; `offset` is the component's position in the body, for errors.
-///
-/// Hand-written because the `percent-encoding` and `form_urlencoded` crates pass malformed
-/// escapes through silently, and a payment result must not be read differently from what was
-/// sent.
-fn unescape_into(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), FormError> {
     let mut rest = raw;
     while let Some(i) = memchr::memchr2(b'%', b'+', rest) {
         out.extend_from_slice(&rest[..i]);
@@ -206,18 +193,20 @@ fn unescape_into(raw: &[u8], offset: usize, out: &mut Vec<u8>) -> Result<(), For
             rest = &rest[i + 1..];
             continue;
         }
-        let (hi, lo) = match rest.get(i + 1..i + 3) {
-            Some(&[h, l]) => (HEX[h as usize], HEX[l as usize]),
-            _ => (0xFF, 0xFF),
-        };
-        if (hi | lo) > 0x0F {
-            return Err(FormError::BadEscape {
-                position: offset + (raw.len() - rest.len()) + i,
-            });
-        }
-        out.push(hi << 4 | lo);
+        let byte = escaped_byte(rest.get(i + 1..i + 3)).ok_or(FormError::BadEscape {
+            position: raw.len() - rest.len() + i,
+        })?;
+        out.push(byte);
         rest = &rest[i + 3..];
     }
     out.extend_from_slice(rest);
-    Ok(())
+    Ok(Cow::Owned(out))
+}
+
+/// The byte of the two hex digits after a `%`; `None` when they are missing or not hex.
+#[inline(always)]
+fn escaped_byte(digits: Option<&[u8]>) -> Option<u8> {
+    let &[h, l] = digits? else { return None };
+    let (hi, lo) = (HEX[h as usize], HEX[l as usize]);
+    ((hi | lo) <= 0x0F).then_some(hi << 4 | lo)
 }

@@ -120,7 +120,8 @@ fn decode_common_hangul_into(bytes: &[u8], text: &mut String) -> Option<()> {
         }
         let decoded = match tail.first() {
             Some(&trail) if HANGUL_LEADS.contains(&b) && HANGUL_TRAILS.contains(&trail) => {
-                let index = usize::from(b - 0xB0) * 94 + usize::from(trail - 0xA1);
+                let index = usize::from(b - HANGUL_LEADS.start()) * HANGUL_TRAILS.len()
+                    + usize::from(trail - HANGUL_TRAILS.start());
                 table.get(index).copied().filter(|c| *c != '\0')
             }
             _ => None,

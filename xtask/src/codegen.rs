@@ -211,7 +211,7 @@ fn field_specs(path: &Path) -> Result<String> {
         };
         writeln!(
             item,
-            "/// `{name}`: {kind} {max}, {}.{doc}\npub(crate) const {}: FieldSpec = FieldSpec {{ name: {}, kind: FieldKind::{kind}, max_bytes: {max}, required: {required}, sensitive: {sensitive} }};",
+            "/// `{name}`: {kind} {max}, {}.{doc}\npub const {}: FieldSpec = FieldSpec {{ name: {}, kind: FieldKind::{kind}, max_bytes: {max}, required: {required}, sensitive: {sensitive} }};",
             if required { "required" } else { "optional" },
             const_name(name),
             lit(name),
@@ -225,18 +225,18 @@ fn field_specs(path: &Path) -> Result<String> {
     for (group, items) in &groups {
         writeln!(
             out,
-            "/// Fields of `{group}`, in the manual's table order.\n#[allow(dead_code)]\npub(crate) mod {group} {{\nuse super::*;\n"
+            "/// Fields of `{group}`, in the manual's table order.\npub mod {group} {{\nuse super::*;\n"
         )?;
         let mut names = Vec::new();
         for item in items {
             out.push_str(item);
-            if let Some(rest) = item.split("pub(crate) const ").nth(1) {
+            if let Some(rest) = item.split("pub const ").nth(1) {
                 names.push(rest.split(':').next().unwrap_or_default().to_owned());
             }
         }
         writeln!(
             out,
-            "\n/// Every field, in table order.\npub(crate) const ALL: &[FieldSpec] = &[{}];\n}}\n",
+            "\n/// Every field, in table order.\npub const ALL: &[FieldSpec] = &[{}];\n}}\n",
             names.join(", ")
         )?;
     }

@@ -8,6 +8,7 @@ mod decode_cmd;
 mod innopay_cmd;
 mod notify_cmd;
 mod report;
+mod sandbox_cmd;
 mod smartro_cmd;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     /// The notification receiver and its store.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
+    /// A local simulator of both gateways (state, buyer pages, notifications, virtual clock).
+    Sandbox(sandbox_cmd::SandboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             Command::Innopay(c) => innopay_cmd::run(c).await,
             Command::Decode(a) => decode_cmd::run(a),
             Command::Notify(c) => notify_cmd::run(c, json).await,
+            Command::Sandbox(a) => sandbox_cmd::run(a, json).await,
         }
     });
     finish(result, json)

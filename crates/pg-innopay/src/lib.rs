@@ -33,3 +33,6 @@ pub mod web_link;
 
 pub use client::{InnopayClient, notification_event};
 pub use config::{Credentials, Environment, sandbox};
+/// The manual's field tables (wire name, kind, size in EUC-KR bytes, required), generated from
+/// `data/`: what requests are validated against, and what the simulator checks.
+pub use generated::fields;

@@ -29,3 +29,6 @@ pub mod renotification;
 
 pub use client::{SmartroClient, renotification_event};
 pub use config::{Credentials, Device, Environment};
+/// The manual's field tables (wire name, kind, size in EUC-KR bytes, required), generated from
+/// `data/`: what requests are validated against, and what the simulator checks.
+pub use generated::fields;

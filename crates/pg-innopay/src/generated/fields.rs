@@ -3,12 +3,11 @@
 use pg_core::field_spec::{FieldKind, FieldSpec};
 
 /// Fields of `web_link`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod web_link {
+pub mod web_link {
     use super::*;
 
     /// `RequestType`: A 6, optional. `Mobile`, `WEB` or empty. The table says size 3, but its own value `Mobile` has 6.
-    pub(crate) const REQUEST_TYPE: FieldSpec = FieldSpec {
+    pub const REQUEST_TYPE: FieldSpec = FieldSpec {
         name: "RequestType",
         kind: FieldKind::A,
         max_bytes: 6,
@@ -16,7 +15,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `Mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "Mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -24,7 +23,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `LicenseKey`: ANS 255, required.
-    pub(crate) const LICENSE_KEY: FieldSpec = FieldSpec {
+    pub const LICENSE_KEY: FieldSpec = FieldSpec {
         name: "LicenseKey",
         kind: FieldKind::ANS,
         max_bytes: 255,
@@ -32,7 +31,7 @@ pub(crate) mod web_link {
         sensitive: true,
     };
     /// `Moid`: AN 40, optional.
-    pub(crate) const MOID: FieldSpec = FieldSpec {
+    pub const MOID: FieldSpec = FieldSpec {
         name: "Moid",
         kind: FieldKind::AN,
         max_bytes: 40,
@@ -40,7 +39,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `ServiceMode`: AN 3, required. The table says `PYO`, the working example sends `PY0`; we send `PY0` (PROTOCOL-NOTES).
-    pub(crate) const SERVICE_MODE: FieldSpec = FieldSpec {
+    pub const SERVICE_MODE: FieldSpec = FieldSpec {
         name: "ServiceMode",
         kind: FieldKind::AN,
         max_bytes: 3,
@@ -48,7 +47,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `PayMethod`: A 4, required. Always `CSMS`.
-    pub(crate) const PAY_METHOD: FieldSpec = FieldSpec {
+    pub const PAY_METHOD: FieldSpec = FieldSpec {
         name: "PayMethod",
         kind: FieldKind::A,
         max_bytes: 4,
@@ -56,7 +55,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `PgMID`: AN 20, required.
-    pub(crate) const PG_MID: FieldSpec = FieldSpec {
+    pub const PG_MID: FieldSpec = FieldSpec {
         name: "PgMID",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -64,7 +63,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `Amt`: N 12, required.
-    pub(crate) const AMT: FieldSpec = FieldSpec {
+    pub const AMT: FieldSpec = FieldSpec {
         name: "Amt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -72,7 +71,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `DutyFreeAmt`: N 12, optional.
-    pub(crate) const DUTY_FREE_AMT: FieldSpec = FieldSpec {
+    pub const DUTY_FREE_AMT: FieldSpec = FieldSpec {
         name: "DutyFreeAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -80,7 +79,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `GoodsName`: AH 40, required.
-    pub(crate) const GOODS_NAME: FieldSpec = FieldSpec {
+    pub const GOODS_NAME: FieldSpec = FieldSpec {
         name: "GoodsName",
         kind: FieldKind::AH,
         max_bytes: 40,
@@ -88,7 +87,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `BuyerName`: AH 30, optional.
-    pub(crate) const BUYER_NAME: FieldSpec = FieldSpec {
+    pub const BUYER_NAME: FieldSpec = FieldSpec {
         name: "BuyerName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -96,7 +95,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `BuyerHp`: N 20, optional.
-    pub(crate) const BUYER_HP: FieldSpec = FieldSpec {
+    pub const BUYER_HP: FieldSpec = FieldSpec {
         name: "BuyerHp",
         kind: FieldKind::N,
         max_bytes: 20,
@@ -104,7 +103,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `BuyerEmail`: AS 60, optional.
-    pub(crate) const BUYER_EMAIL: FieldSpec = FieldSpec {
+    pub const BUYER_EMAIL: FieldSpec = FieldSpec {
         name: "BuyerEmail",
         kind: FieldKind::AS,
         max_bytes: 60,
@@ -112,7 +111,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `PayExpDate`: N 12, optional. `yyyyMMddHHmm`.
-    pub(crate) const PAY_EXP_DATE: FieldSpec = FieldSpec {
+    pub const PAY_EXP_DATE: FieldSpec = FieldSpec {
         name: "PayExpDate",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -120,7 +119,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `UserId`: AN 20, optional.
-    pub(crate) const USER_ID: FieldSpec = FieldSpec {
+    pub const USER_ID: FieldSpec = FieldSpec {
         name: "UserId",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -128,7 +127,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `svcPrdtCd`: N 2, optional. `03` or `04`: the table says kind A, but both values are digits.
-    pub(crate) const SVC_PRDT_CD: FieldSpec = FieldSpec {
+    pub const SVC_PRDT_CD: FieldSpec = FieldSpec {
         name: "svcPrdtCd",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -136,7 +135,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `Encoding`: AS 20, optional.
-    pub(crate) const ENCODING: FieldSpec = FieldSpec {
+    pub const ENCODING: FieldSpec = FieldSpec {
         name: "Encoding",
         kind: FieldKind::AS,
         max_bytes: 20,
@@ -144,7 +143,7 @@ pub(crate) mod web_link {
         sensitive: false,
     };
     /// `ReturnUrl`: ANS 100, optional.
-    pub(crate) const RETURN_URL: FieldSpec = FieldSpec {
+    pub const RETURN_URL: FieldSpec = FieldSpec {
         name: "ReturnUrl",
         kind: FieldKind::ANS,
         max_bytes: 100,
@@ -153,7 +152,7 @@ pub(crate) mod web_link {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         REQUEST_TYPE,
         MID,
         LICENSE_KEY,
@@ -176,12 +175,11 @@ pub(crate) mod web_link {
 }
 
 /// Fields of `sms_pay`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod sms_pay {
+pub mod sms_pay {
     use super::*;
 
     /// `mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -189,7 +187,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `moid`: AN 40, required.
-    pub(crate) const MOID: FieldSpec = FieldSpec {
+    pub const MOID: FieldSpec = FieldSpec {
         name: "moid",
         kind: FieldKind::AN,
         max_bytes: 40,
@@ -197,7 +195,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `goodsName`: AH 40, required. Required: the manual marks goods information 필수.
-    pub(crate) const GOODS_NAME: FieldSpec = FieldSpec {
+    pub const GOODS_NAME: FieldSpec = FieldSpec {
         name: "goodsName",
         kind: FieldKind::AH,
         max_bytes: 40,
@@ -205,7 +203,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `amt`: N 12, required. Sent as digits (the manual also allows commas).
-    pub(crate) const AMT: FieldSpec = FieldSpec {
+    pub const AMT: FieldSpec = FieldSpec {
         name: "amt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -213,7 +211,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `dutyFreeAmt`: N 12, optional.
-    pub(crate) const DUTY_FREE_AMT: FieldSpec = FieldSpec {
+    pub const DUTY_FREE_AMT: FieldSpec = FieldSpec {
         name: "dutyFreeAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -221,7 +219,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `buyerName`: AH 30, required. Required: the manual marks buyer information 필수.
-    pub(crate) const BUYER_NAME: FieldSpec = FieldSpec {
+    pub const BUYER_NAME: FieldSpec = FieldSpec {
         name: "buyerName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -229,7 +227,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `buyerTel`: N 20, required. Sent as digits (the manual also allows hyphens).
-    pub(crate) const BUYER_TEL: FieldSpec = FieldSpec {
+    pub const BUYER_TEL: FieldSpec = FieldSpec {
         name: "buyerTel",
         kind: FieldKind::N,
         max_bytes: 20,
@@ -237,7 +235,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `buyerEmail`: AS 60, optional.
-    pub(crate) const BUYER_EMAIL: FieldSpec = FieldSpec {
+    pub const BUYER_EMAIL: FieldSpec = FieldSpec {
         name: "buyerEmail",
         kind: FieldKind::AS,
         max_bytes: 60,
@@ -245,7 +243,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `payExpDate`: ANS 19, optional. `yyyy-MM-dd HH:mm:ss`: the table says N 12, but its example has 19 characters.
-    pub(crate) const PAY_EXP_DATE: FieldSpec = FieldSpec {
+    pub const PAY_EXP_DATE: FieldSpec = FieldSpec {
         name: "payExpDate",
         kind: FieldKind::ANS,
         max_bytes: 19,
@@ -253,7 +251,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `userId`: AN 20, optional.
-    pub(crate) const USER_ID: FieldSpec = FieldSpec {
+    pub const USER_ID: FieldSpec = FieldSpec {
         name: "userId",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -261,7 +259,7 @@ pub(crate) mod sms_pay {
         sensitive: false,
     };
     /// `svcPrdtCd`: N 2, optional. `03` or `04`: the table says kind A, but both values are digits.
-    pub(crate) const SVC_PRDT_CD: FieldSpec = FieldSpec {
+    pub const SVC_PRDT_CD: FieldSpec = FieldSpec {
         name: "svcPrdtCd",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -270,7 +268,7 @@ pub(crate) mod sms_pay {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         MID,
         MOID,
         GOODS_NAME,
@@ -286,12 +284,11 @@ pub(crate) mod sms_pay {
 }
 
 /// Fields of `cancel`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod cancel {
+pub mod cancel {
     use super::*;
 
     /// `mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -299,7 +296,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `tid`: AN 30, required.
-    pub(crate) const TID: FieldSpec = FieldSpec {
+    pub const TID: FieldSpec = FieldSpec {
         name: "tid",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -307,7 +304,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `svcCd`: N 2, required. Always `01`.
-    pub(crate) const SVC_CD: FieldSpec = FieldSpec {
+    pub const SVC_CD: FieldSpec = FieldSpec {
         name: "svcCd",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -315,7 +312,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `cancelAmt`: N 12, required.
-    pub(crate) const CANCEL_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_AMT: FieldSpec = FieldSpec {
         name: "cancelAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -323,7 +320,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `cancelMsg`: AH 100, required.
-    pub(crate) const CANCEL_MSG: FieldSpec = FieldSpec {
+    pub const CANCEL_MSG: FieldSpec = FieldSpec {
         name: "cancelMsg",
         kind: FieldKind::AH,
         max_bytes: 100,
@@ -331,7 +328,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `cancelPwd`: AN 20, required.
-    pub(crate) const CANCEL_PWD: FieldSpec = FieldSpec {
+    pub const CANCEL_PWD: FieldSpec = FieldSpec {
         name: "cancelPwd",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -339,7 +336,7 @@ pub(crate) mod cancel {
         sensitive: true,
     };
     /// `partialCancelCode`: N 1, optional. `0` full, `1` partial (PROTOCOL-NOTES; not in the manual's table).
-    pub(crate) const PARTIAL_CANCEL_CODE: FieldSpec = FieldSpec {
+    pub const PARTIAL_CANCEL_CODE: FieldSpec = FieldSpec {
         name: "partialCancelCode",
         kind: FieldKind::N,
         max_bytes: 1,
@@ -347,7 +344,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `refundBankCd`: AN 3, optional. Refund account, bank code (PROTOCOL-NOTES). Size is our decision.
-    pub(crate) const REFUND_BANK_CD: FieldSpec = FieldSpec {
+    pub const REFUND_BANK_CD: FieldSpec = FieldSpec {
         name: "refundBankCd",
         kind: FieldKind::AN,
         max_bytes: 3,
@@ -355,7 +352,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `refundAcctNo`: AN 20, optional. Refund account number (PROTOCOL-NOTES). Size is our decision.
-    pub(crate) const REFUND_ACCT_NO: FieldSpec = FieldSpec {
+    pub const REFUND_ACCT_NO: FieldSpec = FieldSpec {
         name: "refundAcctNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -363,7 +360,7 @@ pub(crate) mod cancel {
         sensitive: true,
     };
     /// `refundAcctNm`: AH 30, optional. Refund account holder (PROTOCOL-NOTES). Size is our decision.
-    pub(crate) const REFUND_ACCT_NM: FieldSpec = FieldSpec {
+    pub const REFUND_ACCT_NM: FieldSpec = FieldSpec {
         name: "refundAcctNm",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -372,7 +369,7 @@ pub(crate) mod cancel {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         MID,
         TID,
         SVC_CD,
@@ -387,12 +384,11 @@ pub(crate) mod cancel {
 }
 
 /// Fields of `return_event`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod return_event {
+pub mod return_event {
     use super::*;
 
     /// `moid`: AN 40, optional.
-    pub(crate) const MOID: FieldSpec = FieldSpec {
+    pub const MOID: FieldSpec = FieldSpec {
         name: "moid",
         kind: FieldKind::AN,
         max_bytes: 40,
@@ -400,7 +396,7 @@ pub(crate) mod return_event {
         sensitive: false,
     };
     /// `resultCode`: AN 4, required.
-    pub(crate) const RESULT_CODE: FieldSpec = FieldSpec {
+    pub const RESULT_CODE: FieldSpec = FieldSpec {
         name: "resultCode",
         kind: FieldKind::AN,
         max_bytes: 4,
@@ -408,7 +404,7 @@ pub(crate) mod return_event {
         sensitive: false,
     };
     /// `resultMsg`: AH 100, optional.
-    pub(crate) const RESULT_MSG: FieldSpec = FieldSpec {
+    pub const RESULT_MSG: FieldSpec = FieldSpec {
         name: "resultMsg",
         kind: FieldKind::AH,
         max_bytes: 100,
@@ -417,16 +413,15 @@ pub(crate) mod return_event {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[MOID, RESULT_CODE, RESULT_MSG];
+    pub const ALL: &[FieldSpec] = &[MOID, RESULT_CODE, RESULT_MSG];
 }
 
 /// Fields of `notification`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod notification {
+pub mod notification {
     use super::*;
 
     /// `transSeq`: AN 30, optional.
-    pub(crate) const TRANS_SEQ: FieldSpec = FieldSpec {
+    pub const TRANS_SEQ: FieldSpec = FieldSpec {
         name: "transSeq",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -434,7 +429,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `userId`: AH 60, optional.
-    pub(crate) const USER_ID: FieldSpec = FieldSpec {
+    pub const USER_ID: FieldSpec = FieldSpec {
         name: "userId",
         kind: FieldKind::AH,
         max_bytes: 60,
@@ -442,7 +437,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `userName`: AH 30, optional.
-    pub(crate) const USER_NAME: FieldSpec = FieldSpec {
+    pub const USER_NAME: FieldSpec = FieldSpec {
         name: "userName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -450,7 +445,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `userPhoneNo`: AN 20, optional.
-    pub(crate) const USER_PHONE_NO: FieldSpec = FieldSpec {
+    pub const USER_PHONE_NO: FieldSpec = FieldSpec {
         name: "userPhoneNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -458,7 +453,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `moid`: AH 60, required.
-    pub(crate) const MOID: FieldSpec = FieldSpec {
+    pub const MOID: FieldSpec = FieldSpec {
         name: "moid",
         kind: FieldKind::AH,
         max_bytes: 60,
@@ -466,7 +461,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsName`: AH 75, optional.
-    pub(crate) const GOODS_NAME: FieldSpec = FieldSpec {
+    pub const GOODS_NAME: FieldSpec = FieldSpec {
         name: "goodsName",
         kind: FieldKind::AH,
         max_bytes: 75,
@@ -474,7 +469,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsAmt`: N 11, optional.
-    pub(crate) const GOODS_AMT: FieldSpec = FieldSpec {
+    pub const GOODS_AMT: FieldSpec = FieldSpec {
         name: "goodsAmt",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -482,7 +477,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `buyerCode`: AN 20, optional.
-    pub(crate) const BUYER_CODE: FieldSpec = FieldSpec {
+    pub const BUYER_CODE: FieldSpec = FieldSpec {
         name: "buyerCode",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -490,7 +485,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `buyerName`: AH 30, optional.
-    pub(crate) const BUYER_NAME: FieldSpec = FieldSpec {
+    pub const BUYER_NAME: FieldSpec = FieldSpec {
         name: "buyerName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -498,7 +493,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `buyerPhoneNo`: AN 20, optional.
-    pub(crate) const BUYER_PHONE_NO: FieldSpec = FieldSpec {
+    pub const BUYER_PHONE_NO: FieldSpec = FieldSpec {
         name: "buyerPhoneNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -506,7 +501,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgCode`: AN 10, optional.
-    pub(crate) const PG_CODE: FieldSpec = FieldSpec {
+    pub const PG_CODE: FieldSpec = FieldSpec {
         name: "pgCode",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -514,7 +509,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgName`: AH 75, optional.
-    pub(crate) const PG_NAME: FieldSpec = FieldSpec {
+    pub const PG_NAME: FieldSpec = FieldSpec {
         name: "pgName",
         kind: FieldKind::AH,
         max_bytes: 75,
@@ -522,7 +517,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `payMethod`: AN 6, optional.
-    pub(crate) const PAY_METHOD: FieldSpec = FieldSpec {
+    pub const PAY_METHOD: FieldSpec = FieldSpec {
         name: "payMethod",
         kind: FieldKind::AN,
         max_bytes: 6,
@@ -530,7 +525,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `payMethodName`: AH 30, optional.
-    pub(crate) const PAY_METHOD_NAME: FieldSpec = FieldSpec {
+    pub const PAY_METHOD_NAME: FieldSpec = FieldSpec {
         name: "payMethodName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -538,7 +533,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgMid`: AN 20, optional.
-    pub(crate) const PG_MID: FieldSpec = FieldSpec {
+    pub const PG_MID: FieldSpec = FieldSpec {
         name: "pgMid",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -546,7 +541,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgSid`: AN 20, optional.
-    pub(crate) const PG_SID: FieldSpec = FieldSpec {
+    pub const PG_SID: FieldSpec = FieldSpec {
         name: "pgSid",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -554,7 +549,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `status`: AN 2, required.
-    pub(crate) const STATUS: FieldSpec = FieldSpec {
+    pub const STATUS: FieldSpec = FieldSpec {
         name: "status",
         kind: FieldKind::AN,
         max_bytes: 2,
@@ -562,7 +557,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `statusName`: AH 20, optional.
-    pub(crate) const STATUS_NAME: FieldSpec = FieldSpec {
+    pub const STATUS_NAME: FieldSpec = FieldSpec {
         name: "statusName",
         kind: FieldKind::AH,
         max_bytes: 20,
@@ -570,7 +565,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgResultCode`: AN 10, optional.
-    pub(crate) const PG_RESULT_CODE: FieldSpec = FieldSpec {
+    pub const PG_RESULT_CODE: FieldSpec = FieldSpec {
         name: "pgResultCode",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -578,7 +573,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgResultMsg`: AH 150, optional.
-    pub(crate) const PG_RESULT_MSG: FieldSpec = FieldSpec {
+    pub const PG_RESULT_MSG: FieldSpec = FieldSpec {
         name: "pgResultMsg",
         kind: FieldKind::AH,
         max_bytes: 150,
@@ -586,7 +581,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgAppDate`: AN 10, optional.
-    pub(crate) const PG_APP_DATE: FieldSpec = FieldSpec {
+    pub const PG_APP_DATE: FieldSpec = FieldSpec {
         name: "pgAppDate",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -594,7 +589,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgAppTime`: AN 10, optional.
-    pub(crate) const PG_APP_TIME: FieldSpec = FieldSpec {
+    pub const PG_APP_TIME: FieldSpec = FieldSpec {
         name: "pgAppTime",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -602,7 +597,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `pgTid`: AN 30, required.
-    pub(crate) const PG_TID: FieldSpec = FieldSpec {
+    pub const PG_TID: FieldSpec = FieldSpec {
         name: "pgTid",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -610,7 +605,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `approvalAmt`: AN 20, optional.
-    pub(crate) const APPROVAL_AMT: FieldSpec = FieldSpec {
+    pub const APPROVAL_AMT: FieldSpec = FieldSpec {
         name: "approvalAmt",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -618,7 +613,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `approvalNo`: AN 20, optional.
-    pub(crate) const APPROVAL_NO: FieldSpec = FieldSpec {
+    pub const APPROVAL_NO: FieldSpec = FieldSpec {
         name: "approvalNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -626,7 +621,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cashReceiptType`: AN 1, optional.
-    pub(crate) const CASH_RECEIPT_TYPE: FieldSpec = FieldSpec {
+    pub const CASH_RECEIPT_TYPE: FieldSpec = FieldSpec {
         name: "cashReceiptType",
         kind: FieldKind::AN,
         max_bytes: 1,
@@ -634,7 +629,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cashReceiptTypeName`: AH 75, optional.
-    pub(crate) const CASH_RECEIPT_TYPE_NAME: FieldSpec = FieldSpec {
+    pub const CASH_RECEIPT_TYPE_NAME: FieldSpec = FieldSpec {
         name: "cashReceiptTypeName",
         kind: FieldKind::AH,
         max_bytes: 75,
@@ -642,7 +637,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cashReceiptSupplyAmt`: N 11, optional.
-    pub(crate) const CASH_RECEIPT_SUPPLY_AMT: FieldSpec = FieldSpec {
+    pub const CASH_RECEIPT_SUPPLY_AMT: FieldSpec = FieldSpec {
         name: "cashReceiptSupplyAmt",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -650,7 +645,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cashReceiptVat`: N 11, optional.
-    pub(crate) const CASH_RECEIPT_VAT: FieldSpec = FieldSpec {
+    pub const CASH_RECEIPT_VAT: FieldSpec = FieldSpec {
         name: "cashReceiptVat",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -658,7 +653,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cardNo`: AN 20, optional.
-    pub(crate) const CARD_NO: FieldSpec = FieldSpec {
+    pub const CARD_NO: FieldSpec = FieldSpec {
         name: "cardNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -666,7 +661,7 @@ pub(crate) mod notification {
         sensitive: true,
     };
     /// `cardQuota`: AN 2, optional.
-    pub(crate) const CARD_QUOTA: FieldSpec = FieldSpec {
+    pub const CARD_QUOTA: FieldSpec = FieldSpec {
         name: "cardQuota",
         kind: FieldKind::AN,
         max_bytes: 2,
@@ -674,7 +669,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cardIssueCode`: AN 2, optional.
-    pub(crate) const CARD_ISSUE_CODE: FieldSpec = FieldSpec {
+    pub const CARD_ISSUE_CODE: FieldSpec = FieldSpec {
         name: "cardIssueCode",
         kind: FieldKind::AN,
         max_bytes: 2,
@@ -682,7 +677,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cardIssueName`: AH 20, optional.
-    pub(crate) const CARD_ISSUE_NAME: FieldSpec = FieldSpec {
+    pub const CARD_ISSUE_NAME: FieldSpec = FieldSpec {
         name: "cardIssueName",
         kind: FieldKind::AH,
         max_bytes: 20,
@@ -690,7 +685,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cardAcquireCode`: AN 2, optional.
-    pub(crate) const CARD_ACQUIRE_CODE: FieldSpec = FieldSpec {
+    pub const CARD_ACQUIRE_CODE: FieldSpec = FieldSpec {
         name: "cardAcquireCode",
         kind: FieldKind::AN,
         max_bytes: 2,
@@ -698,7 +693,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cardAcquireName`: AH 20, optional.
-    pub(crate) const CARD_ACQUIRE_NAME: FieldSpec = FieldSpec {
+    pub const CARD_ACQUIRE_NAME: FieldSpec = FieldSpec {
         name: "cardAcquireName",
         kind: FieldKind::AH,
         max_bytes: 20,
@@ -706,7 +701,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelAmt`: N 11, optional.
-    pub(crate) const CANCEL_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_AMT: FieldSpec = FieldSpec {
         name: "cancelAmt",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -714,7 +709,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelMsg`: AH 150, optional.
-    pub(crate) const CANCEL_MSG: FieldSpec = FieldSpec {
+    pub const CANCEL_MSG: FieldSpec = FieldSpec {
         name: "cancelMsg",
         kind: FieldKind::AH,
         max_bytes: 150,
@@ -722,7 +717,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelResultCode`: AN 10, optional.
-    pub(crate) const CANCEL_RESULT_CODE: FieldSpec = FieldSpec {
+    pub const CANCEL_RESULT_CODE: FieldSpec = FieldSpec {
         name: "cancelResultCode",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -730,7 +725,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelResultMsg`: AH 150, optional.
-    pub(crate) const CANCEL_RESULT_MSG: FieldSpec = FieldSpec {
+    pub const CANCEL_RESULT_MSG: FieldSpec = FieldSpec {
         name: "cancelResultMsg",
         kind: FieldKind::AH,
         max_bytes: 150,
@@ -738,7 +733,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelAppDate`: AN 10, optional.
-    pub(crate) const CANCEL_APP_DATE: FieldSpec = FieldSpec {
+    pub const CANCEL_APP_DATE: FieldSpec = FieldSpec {
         name: "cancelAppDate",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -746,7 +741,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelAppTime`: AN 10, optional.
-    pub(crate) const CANCEL_APP_TIME: FieldSpec = FieldSpec {
+    pub const CANCEL_APP_TIME: FieldSpec = FieldSpec {
         name: "cancelAppTime",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -754,7 +749,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelPgTid`: AN 30, optional.
-    pub(crate) const CANCEL_PG_TID: FieldSpec = FieldSpec {
+    pub const CANCEL_PG_TID: FieldSpec = FieldSpec {
         name: "cancelPgTid",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -762,7 +757,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelApprovalAmt`: N 11, optional.
-    pub(crate) const CANCEL_APPROVAL_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_APPROVAL_AMT: FieldSpec = FieldSpec {
         name: "cancelApprovalAmt",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -770,7 +765,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `cancelApprovalNo`: AN 10, optional.
-    pub(crate) const CANCEL_APPROVAL_NO: FieldSpec = FieldSpec {
+    pub const CANCEL_APPROVAL_NO: FieldSpec = FieldSpec {
         name: "cancelApprovalNo",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -778,7 +773,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsSize`: N 11, optional.
-    pub(crate) const GOODS_SIZE: FieldSpec = FieldSpec {
+    pub const GOODS_SIZE: FieldSpec = FieldSpec {
         name: "goodsSize",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -786,7 +781,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsCodeArray[]`: AN 20, optional.
-    pub(crate) const GOODS_CODE_ARRAY: FieldSpec = FieldSpec {
+    pub const GOODS_CODE_ARRAY: FieldSpec = FieldSpec {
         name: "goodsCodeArray[]",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -794,7 +789,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsNameArray[]`: AH 150, optional.
-    pub(crate) const GOODS_NAME_ARRAY: FieldSpec = FieldSpec {
+    pub const GOODS_NAME_ARRAY: FieldSpec = FieldSpec {
         name: "goodsNameArray[]",
         kind: FieldKind::AH,
         max_bytes: 150,
@@ -802,7 +797,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsAmtArray[]`: N 11, optional.
-    pub(crate) const GOODS_AMT_ARRAY: FieldSpec = FieldSpec {
+    pub const GOODS_AMT_ARRAY: FieldSpec = FieldSpec {
         name: "goodsAmtArray[]",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -810,7 +805,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `goodsCntArray[]`: N 11, optional.
-    pub(crate) const GOODS_CNT_ARRAY: FieldSpec = FieldSpec {
+    pub const GOODS_CNT_ARRAY: FieldSpec = FieldSpec {
         name: "goodsCntArray[]",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -818,7 +813,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `totalAmtArray[]`: N 11, optional.
-    pub(crate) const TOTAL_AMT_ARRAY: FieldSpec = FieldSpec {
+    pub const TOTAL_AMT_ARRAY: FieldSpec = FieldSpec {
         name: "totalAmtArray[]",
         kind: FieldKind::N,
         max_bytes: 11,
@@ -826,7 +821,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `zoneCode`: AN 5, optional.
-    pub(crate) const ZONE_CODE: FieldSpec = FieldSpec {
+    pub const ZONE_CODE: FieldSpec = FieldSpec {
         name: "zoneCode",
         kind: FieldKind::AN,
         max_bytes: 5,
@@ -834,7 +829,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `address`: AH 255, optional.
-    pub(crate) const ADDRESS: FieldSpec = FieldSpec {
+    pub const ADDRESS: FieldSpec = FieldSpec {
         name: "address",
         kind: FieldKind::AH,
         max_bytes: 255,
@@ -842,7 +837,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `addressDetail`: AH 255, optional.
-    pub(crate) const ADDRESS_DETAIL: FieldSpec = FieldSpec {
+    pub const ADDRESS_DETAIL: FieldSpec = FieldSpec {
         name: "addressDetail",
         kind: FieldKind::AH,
         max_bytes: 255,
@@ -850,7 +845,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `recipientName`: AH 60, optional.
-    pub(crate) const RECIPIENT_NAME: FieldSpec = FieldSpec {
+    pub const RECIPIENT_NAME: FieldSpec = FieldSpec {
         name: "recipientName",
         kind: FieldKind::AH,
         max_bytes: 60,
@@ -858,7 +853,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `recipientPhoneNo`: AN 20, optional.
-    pub(crate) const RECIPIENT_PHONE_NO: FieldSpec = FieldSpec {
+    pub const RECIPIENT_PHONE_NO: FieldSpec = FieldSpec {
         name: "recipientPhoneNo",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -866,7 +861,7 @@ pub(crate) mod notification {
         sensitive: false,
     };
     /// `comment`: AH 255, optional.
-    pub(crate) const COMMENT: FieldSpec = FieldSpec {
+    pub const COMMENT: FieldSpec = FieldSpec {
         name: "comment",
         kind: FieldKind::AH,
         max_bytes: 255,
@@ -875,7 +870,7 @@ pub(crate) mod notification {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         TRANS_SEQ,
         USER_ID,
         USER_NAME,

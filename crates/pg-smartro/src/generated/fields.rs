@@ -3,12 +3,11 @@
 use pg_core::field_spec::{FieldKind, FieldSpec};
 
 /// Fields of `payment_window`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod payment_window {
+pub mod payment_window {
     use super::*;
 
     /// `PayMethod`: A 10, required. `CARD` (신용카드).
-    pub(crate) const PAY_METHOD: FieldSpec = FieldSpec {
+    pub const PAY_METHOD: FieldSpec = FieldSpec {
         name: "PayMethod",
         kind: FieldKind::A,
         max_bytes: 10,
@@ -16,7 +15,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `Mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "Mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -24,7 +23,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `Amt`: N 12, required. Digits only (숫자만 가능, 문장부호 제외).
-    pub(crate) const AMT: FieldSpec = FieldSpec {
+    pub const AMT: FieldSpec = FieldSpec {
         name: "Amt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -32,7 +31,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `Moid`: AN 40, required. No special characters (`_` and `-` are accepted, as in the guide's own sample).
-    pub(crate) const MOID: FieldSpec = FieldSpec {
+    pub const MOID: FieldSpec = FieldSpec {
         name: "Moid",
         kind: FieldKind::AN,
         max_bytes: 40,
@@ -40,7 +39,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `MallUserId`: AN 20, required. Letters and digits only (특수문자 포함 불가): checked separately.
-    pub(crate) const MALL_USER_ID: FieldSpec = FieldSpec {
+    pub const MALL_USER_ID: FieldSpec = FieldSpec {
         name: "MallUserId",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -48,7 +47,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `GoodsName`: AH 40, required.
-    pub(crate) const GOODS_NAME: FieldSpec = FieldSpec {
+    pub const GOODS_NAME: FieldSpec = FieldSpec {
         name: "GoodsName",
         kind: FieldKind::AH,
         max_bytes: 40,
@@ -56,7 +55,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `GoodsCnt`: N 2, required.
-    pub(crate) const GOODS_CNT: FieldSpec = FieldSpec {
+    pub const GOODS_CNT: FieldSpec = FieldSpec {
         name: "GoodsCnt",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -64,7 +63,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `MallReserved`: ANS 500, optional. Base64 of the merchant's text (the guide: plain text loses Hangul). The guide marks it required, but its own sample form omits it; we send it when set.
-    pub(crate) const MALL_RESERVED: FieldSpec = FieldSpec {
+    pub const MALL_RESERVED: FieldSpec = FieldSpec {
         name: "MallReserved",
         kind: FieldKind::ANS,
         max_bytes: 500,
@@ -72,7 +71,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `BuyerName`: AH 30, required.
-    pub(crate) const BUYER_NAME: FieldSpec = FieldSpec {
+    pub const BUYER_NAME: FieldSpec = FieldSpec {
         name: "BuyerName",
         kind: FieldKind::AH,
         max_bytes: 30,
@@ -80,7 +79,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `BuyerTel`: N 40, required. Sent as digits.
-    pub(crate) const BUYER_TEL: FieldSpec = FieldSpec {
+    pub const BUYER_TEL: FieldSpec = FieldSpec {
         name: "BuyerTel",
         kind: FieldKind::N,
         max_bytes: 40,
@@ -88,7 +87,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `BuyerEmail`: AS 60, required.
-    pub(crate) const BUYER_EMAIL: FieldSpec = FieldSpec {
+    pub const BUYER_EMAIL: FieldSpec = FieldSpec {
         name: "BuyerEmail",
         kind: FieldKind::AS,
         max_bytes: 60,
@@ -96,7 +95,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `ReturnUrl`: ANS 100, required. A full URL, with the http(s) scheme.
-    pub(crate) const RETURN_URL: FieldSpec = FieldSpec {
+    pub const RETURN_URL: FieldSpec = FieldSpec {
         name: "ReturnUrl",
         kind: FieldKind::ANS,
         max_bytes: 100,
@@ -104,7 +103,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `StopUrl`: ANS 100, required. A full URL, with the http(s) scheme.
-    pub(crate) const STOP_URL: FieldSpec = FieldSpec {
+    pub const STOP_URL: FieldSpec = FieldSpec {
         name: "StopUrl",
         kind: FieldKind::ANS,
         max_bytes: 100,
@@ -112,7 +111,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `EdiDate`: N 14, required. `yyyyMMddHHmmss`, KST.
-    pub(crate) const EDI_DATE: FieldSpec = FieldSpec {
+    pub const EDI_DATE: FieldSpec = FieldSpec {
         name: "EdiDate",
         kind: FieldKind::N,
         max_bytes: 14,
@@ -120,7 +119,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `EncryptData`: ANS 64, required. `Base64(SHA-256(EdiDate + Mid + Amt + MerchantKey))`: 44 characters (the guide: variable).
-    pub(crate) const ENCRYPT_DATA: FieldSpec = FieldSpec {
+    pub const ENCRYPT_DATA: FieldSpec = FieldSpec {
         name: "EncryptData",
         kind: FieldKind::ANS,
         max_bytes: 64,
@@ -128,7 +127,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `SspMallId`: AN 10, required.
-    pub(crate) const SSP_MALL_ID: FieldSpec = FieldSpec {
+    pub const SSP_MALL_ID: FieldSpec = FieldSpec {
         name: "SspMallId",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -136,7 +135,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `PopCheck`: A 1, required. `Y` or `N` (default).
-    pub(crate) const POP_CHECK: FieldSpec = FieldSpec {
+    pub const POP_CHECK: FieldSpec = FieldSpec {
         name: "PopCheck",
         kind: FieldKind::A,
         max_bytes: 1,
@@ -144,7 +143,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `FnCd`: N 2, optional. Card company code (카드사 코드).
-    pub(crate) const FN_CD: FieldSpec = FieldSpec {
+    pub const FN_CD: FieldSpec = FieldSpec {
         name: "FnCd",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -152,7 +151,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `CardQuota`: N 2, optional. `00` lump sum (default), `02`, `03`, ...
-    pub(crate) const CARD_QUOTA: FieldSpec = FieldSpec {
+    pub const CARD_QUOTA: FieldSpec = FieldSpec {
         name: "CardQuota",
         kind: FieldKind::N,
         max_bytes: 2,
@@ -160,7 +159,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `MallIp`: ANS 20, optional.
-    pub(crate) const MALL_IP: FieldSpec = FieldSpec {
+    pub const MALL_IP: FieldSpec = FieldSpec {
         name: "MallIp",
         kind: FieldKind::ANS,
         max_bytes: 20,
@@ -168,7 +167,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `UserIp`: ANS 20, optional.
-    pub(crate) const USER_IP: FieldSpec = FieldSpec {
+    pub const USER_IP: FieldSpec = FieldSpec {
         name: "UserIp",
         kind: FieldKind::ANS,
         max_bytes: 20,
@@ -176,7 +175,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `EncodingType`: AN 6, optional. `utf8` (default) or `euckr`.
-    pub(crate) const ENCODING_TYPE: FieldSpec = FieldSpec {
+    pub const ENCODING_TYPE: FieldSpec = FieldSpec {
         name: "EncodingType",
         kind: FieldKind::AN,
         max_bytes: 6,
@@ -184,7 +183,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `SkinColor`: A 10, optional. `RED` (default), `GREEN`, `BLUE`, `PURPLE`.
-    pub(crate) const SKIN_COLOR: FieldSpec = FieldSpec {
+    pub const SKIN_COLOR: FieldSpec = FieldSpec {
         name: "SkinColor",
         kind: FieldKind::A,
         max_bytes: 10,
@@ -192,7 +191,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `TaxCd`: AN 1, optional.
-    pub(crate) const TAX_CD: FieldSpec = FieldSpec {
+    pub const TAX_CD: FieldSpec = FieldSpec {
         name: "TaxCd",
         kind: FieldKind::AN,
         max_bytes: 1,
@@ -200,7 +199,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `TaxAmt`: N 9, optional.
-    pub(crate) const TAX_AMT: FieldSpec = FieldSpec {
+    pub const TAX_AMT: FieldSpec = FieldSpec {
         name: "TaxAmt",
         kind: FieldKind::N,
         max_bytes: 9,
@@ -208,7 +207,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `TaxFreeAmt`: N 9, optional.
-    pub(crate) const TAX_FREE_AMT: FieldSpec = FieldSpec {
+    pub const TAX_FREE_AMT: FieldSpec = FieldSpec {
         name: "TaxFreeAmt",
         kind: FieldKind::N,
         max_bytes: 9,
@@ -216,7 +215,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `VatAmt`: N 9, optional.
-    pub(crate) const VAT_AMT: FieldSpec = FieldSpec {
+    pub const VAT_AMT: FieldSpec = FieldSpec {
         name: "VatAmt",
         kind: FieldKind::N,
         max_bytes: 9,
@@ -224,7 +223,7 @@ pub(crate) mod payment_window {
         sensitive: false,
     };
     /// `TransType`: N 1, optional. From the guide's sample form (`0`).
-    pub(crate) const TRANS_TYPE: FieldSpec = FieldSpec {
+    pub const TRANS_TYPE: FieldSpec = FieldSpec {
         name: "TransType",
         kind: FieldKind::N,
         max_bytes: 1,
@@ -233,7 +232,7 @@ pub(crate) mod payment_window {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         PAY_METHOD,
         MID,
         AMT,
@@ -266,12 +265,11 @@ pub(crate) mod payment_window {
 }
 
 /// Fields of `approval`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod approval {
+pub mod approval {
     use super::*;
 
     /// `Tid`: AN 30, required.
-    pub(crate) const TID: FieldSpec = FieldSpec {
+    pub const TID: FieldSpec = FieldSpec {
         name: "Tid",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -279,7 +277,7 @@ pub(crate) mod approval {
         sensitive: false,
     };
     /// `TrAuthKey`: ANS 200, required. One-time approval token from the payment window. Size is our decision.
-    pub(crate) const TR_AUTH_KEY: FieldSpec = FieldSpec {
+    pub const TR_AUTH_KEY: FieldSpec = FieldSpec {
         name: "TrAuthKey",
         kind: FieldKind::ANS,
         max_bytes: 200,
@@ -288,16 +286,15 @@ pub(crate) mod approval {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[TID, TR_AUTH_KEY];
+    pub const ALL: &[FieldSpec] = &[TID, TR_AUTH_KEY];
 }
 
 /// Fields of `member_deletion`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod member_deletion {
+pub mod member_deletion {
     use super::*;
 
     /// `Mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "Mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -305,7 +302,7 @@ pub(crate) mod member_deletion {
         sensitive: false,
     };
     /// `SspMallId`: AN 10, required.
-    pub(crate) const SSP_MALL_ID: FieldSpec = FieldSpec {
+    pub const SSP_MALL_ID: FieldSpec = FieldSpec {
         name: "SspMallId",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -313,7 +310,7 @@ pub(crate) mod member_deletion {
         sensitive: false,
     };
     /// `MallUserId`: AN 20, required.
-    pub(crate) const MALL_USER_ID: FieldSpec = FieldSpec {
+    pub const MALL_USER_ID: FieldSpec = FieldSpec {
         name: "MallUserId",
         kind: FieldKind::AN,
         max_bytes: 20,
@@ -321,7 +318,7 @@ pub(crate) mod member_deletion {
         sensitive: false,
     };
     /// `ServiceType`: A 2, required. `MD` (회원 삭제).
-    pub(crate) const SERVICE_TYPE: FieldSpec = FieldSpec {
+    pub const SERVICE_TYPE: FieldSpec = FieldSpec {
         name: "ServiceType",
         kind: FieldKind::A,
         max_bytes: 2,
@@ -329,7 +326,7 @@ pub(crate) mod member_deletion {
         sensitive: false,
     };
     /// `VerifyValue`: ANS 64, required. `Base64(SHA-256(Mid + SspMallId + MallUserId))`.
-    pub(crate) const VERIFY_VALUE: FieldSpec = FieldSpec {
+    pub const VERIFY_VALUE: FieldSpec = FieldSpec {
         name: "VerifyValue",
         kind: FieldKind::ANS,
         max_bytes: 64,
@@ -337,7 +334,7 @@ pub(crate) mod member_deletion {
         sensitive: false,
     };
     /// `MallReserved`: ANS 100, optional. Base64 of the merchant's text.
-    pub(crate) const MALL_RESERVED: FieldSpec = FieldSpec {
+    pub const MALL_RESERVED: FieldSpec = FieldSpec {
         name: "MallReserved",
         kind: FieldKind::ANS,
         max_bytes: 100,
@@ -346,7 +343,7 @@ pub(crate) mod member_deletion {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         MID,
         SSP_MALL_ID,
         MALL_USER_ID,
@@ -357,12 +354,11 @@ pub(crate) mod member_deletion {
 }
 
 /// Fields of `cancel`, in the manual's table order.
-#[allow(dead_code)]
-pub(crate) mod cancel {
+pub mod cancel {
     use super::*;
 
     /// `SERVICE_MODE`: AN 3, required. `CL1`.
-    pub(crate) const SERVICE_MODE: FieldSpec = FieldSpec {
+    pub const SERVICE_MODE: FieldSpec = FieldSpec {
         name: "SERVICE_MODE",
         kind: FieldKind::AN,
         max_bytes: 3,
@@ -370,7 +366,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `Tid`: AN 30, required.
-    pub(crate) const TID: FieldSpec = FieldSpec {
+    pub const TID: FieldSpec = FieldSpec {
         name: "Tid",
         kind: FieldKind::AN,
         max_bytes: 30,
@@ -378,7 +374,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `Mid`: AN 10, required.
-    pub(crate) const MID: FieldSpec = FieldSpec {
+    pub const MID: FieldSpec = FieldSpec {
         name: "Mid",
         kind: FieldKind::AN,
         max_bytes: 10,
@@ -386,7 +382,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelAmt`: N 12, required.
-    pub(crate) const CANCEL_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_AMT: FieldSpec = FieldSpec {
         name: "CancelAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -394,7 +390,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelPwd`: ANS 20, required. Size is our decision.
-    pub(crate) const CANCEL_PWD: FieldSpec = FieldSpec {
+    pub const CANCEL_PWD: FieldSpec = FieldSpec {
         name: "CancelPwd",
         kind: FieldKind::ANS,
         max_bytes: 20,
@@ -402,7 +398,7 @@ pub(crate) mod cancel {
         sensitive: true,
     };
     /// `CancelMsg`: AH 100, required. Size is our decision (the Innopay cancel's 100).
-    pub(crate) const CANCEL_MSG: FieldSpec = FieldSpec {
+    pub const CANCEL_MSG: FieldSpec = FieldSpec {
         name: "CancelMsg",
         kind: FieldKind::AH,
         max_bytes: 100,
@@ -410,7 +406,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelSeq`: N 3, required. 1 for the first (partial) cancel, then 2, 3, ...
-    pub(crate) const CANCEL_SEQ: FieldSpec = FieldSpec {
+    pub const CANCEL_SEQ: FieldSpec = FieldSpec {
         name: "CancelSeq",
         kind: FieldKind::N,
         max_bytes: 3,
@@ -418,7 +414,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `PartialCancelCode`: N 1, required. `0` full, `1` partial.
-    pub(crate) const PARTIAL_CANCEL_CODE: FieldSpec = FieldSpec {
+    pub const PARTIAL_CANCEL_CODE: FieldSpec = FieldSpec {
         name: "PartialCancelCode",
         kind: FieldKind::N,
         max_bytes: 1,
@@ -426,7 +422,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelTaxAmt`: N 12, optional.
-    pub(crate) const CANCEL_TAX_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_TAX_AMT: FieldSpec = FieldSpec {
         name: "CancelTaxAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -434,7 +430,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelTaxFreeAmt`: N 12, optional.
-    pub(crate) const CANCEL_TAX_FREE_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_TAX_FREE_AMT: FieldSpec = FieldSpec {
         name: "CancelTaxFreeAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -442,7 +438,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `CancelVatAmt`: N 12, optional.
-    pub(crate) const CANCEL_VAT_AMT: FieldSpec = FieldSpec {
+    pub const CANCEL_VAT_AMT: FieldSpec = FieldSpec {
         name: "CancelVatAmt",
         kind: FieldKind::N,
         max_bytes: 12,
@@ -450,7 +446,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `DivideInfo`: ANS 4000, optional. Sub-mall split information. Size is our decision.
-    pub(crate) const DIVIDE_INFO: FieldSpec = FieldSpec {
+    pub const DIVIDE_INFO: FieldSpec = FieldSpec {
         name: "DivideInfo",
         kind: FieldKind::ANS,
         max_bytes: 4000,
@@ -458,7 +454,7 @@ pub(crate) mod cancel {
         sensitive: false,
     };
     /// `HashData`: ANS 64, required. `Base64(SHA-256(Tid + MerchantKey + CancelAmt + PartialCancelCode))`.
-    pub(crate) const HASH_DATA: FieldSpec = FieldSpec {
+    pub const HASH_DATA: FieldSpec = FieldSpec {
         name: "HashData",
         kind: FieldKind::ANS,
         max_bytes: 64,
@@ -467,7 +463,7 @@ pub(crate) mod cancel {
     };
 
     /// Every field, in table order.
-    pub(crate) const ALL: &[FieldSpec] = &[
+    pub const ALL: &[FieldSpec] = &[
         SERVICE_MODE,
         TID,
         MID,

@@ -1,3 +1,4 @@
 //! Code generated from `data/`.
 
-pub(crate) mod fields;
+/// The manual's field tables.
+pub mod fields;

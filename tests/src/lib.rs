@@ -1,4 +1,6 @@
-//! Cross-crate end-to-end tests, and the README's examples as doctests.
+//! Cross-crate end-to-end tests, the helpers they share, and the README's examples as doctests.
+
+pub mod sandbox_support;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

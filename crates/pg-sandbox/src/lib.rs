@@ -1,4 +1,7 @@
 #![doc = include_str!("../README.md")]
+// Page handlers return the page to show as their error (`Result<_, Response>`, axum's idiom);
+// these are cold paths, where a large error value costs nothing that matters.
+#![allow(clippy::result_large_err)]
 
 mod admin;
 mod answer;
@@ -190,9 +193,10 @@ impl Sandbox {
         format!("{}/sandbox/", self.sim.base_url)
     }
 
-    /// The virtual clock.
-    pub fn clock(&self) -> &VirtualClock {
-        &self.sim.clock
+    /// The virtual clock: give it to SDK clients (`with_clock`) so that their `EdiDate` and
+    /// default deadlines follow the simulator's time.
+    pub fn clock(&self) -> Arc<VirtualClock> {
+        self.sim.clock.clone()
     }
 
     /// The virtual time in Korea.

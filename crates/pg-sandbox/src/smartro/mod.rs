@@ -34,6 +34,10 @@ pub(crate) fn routes() -> Router<Arc<Sim>> {
         .route("/ssp/window/{token}", get(window::show))
         .route("/ssp/window/{token}/card", post(window::register_card))
         .route("/ssp/window/{token}/pay", post(window::pay))
+        .route(
+            "/ssp/window/{token}/card/{id}/delete",
+            post(window::remove_card),
+        )
         .route("/ssp/window/{token}/stop", post(window::stop))
         .route("/ssp/close", post(close))
         .route(

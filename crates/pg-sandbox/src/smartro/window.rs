@@ -62,6 +62,36 @@ pub(crate) async fn register_card(
     }
 }
 
+/// `POST /ssp/window/{token}/card/{id}/delete`: the member removes a registered card.
+pub(crate) async fn remove_card(
+    State(sim): State<Arc<Sim>>,
+    Path((token, id)): Path<(String, i64)>,
+) -> Response {
+    let (session, merchant) = match open_session(&sim, &token) {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let removed = sim
+        .store
+        .with(|c| Card::delete(c, &merchant.mid, session.field("MallUserId"), id));
+    match removed {
+        Ok(true) => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/ssp/window/{}", session.token))],
+        )
+            .into_response(),
+        _ => render(
+            &sim,
+            &session,
+            &merchant,
+            Some(Refusal::new(
+                codes::WINDOW_BAD_CARD,
+                "삭제할 카드가 없습니다",
+            )),
+        ),
+    }
+}
+
 /// `POST /ssp/window/{token}/pay`: the chosen card and its password; issues `Tid` and
 /// `TrAuthKey`.
 pub(crate) async fn pay(

@@ -97,6 +97,16 @@ pub(crate) fn render(
         won(session.field("Amt").parse().unwrap_or_default()),
         escape(&session.token)
     ));
+    body.push_str("<h2>등록 카드 관리</h2>\n");
+    for card in &cards {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/ssp/window/{}/card/{}/delete\" class=\"row\"><span class=\"mono\">{}</span> <button type=\"submit\" class=\"secondary\" id=\"delete-card-{}\">삭제</button></form>\n",
+            escape(&session.token),
+            card.id,
+            escape(&card.masked),
+            card.id
+        ));
+    }
     body.push_str(&stop_button(session));
     let status = if notice.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

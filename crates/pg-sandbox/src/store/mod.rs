@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn opens_with_presets_and_resets() {
         let store = Store::open(None).unwrap();
-        let all = store.with(|c| merchants(c)).unwrap();
+        let all = store.with(merchants).unwrap();
         assert_eq!(all.len(), 2);
         let mut m = store
             .with(|c| merchant(c, Gateway::Innopay, "testpay01m"))

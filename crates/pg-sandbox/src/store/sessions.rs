@@ -208,6 +208,14 @@ impl Card {
         Ok(())
     }
 
+    /// Removes a member's card; `false` when it is not theirs.
+    pub(crate) fn delete(c: &Connection, mid: &str, mall_user_id: &str, id: i64) -> Result<bool> {
+        Ok(c.execute(
+            "DELETE FROM cards WHERE id = ?1 AND mid = ?2 AND mall_user_id = ?3",
+            params![id, mid, mall_user_id],
+        )? == 1)
+    }
+
     /// A member's cards, oldest first.
     pub(crate) fn of(c: &Connection, mid: &str, mall_user_id: &str) -> Result<Vec<Card>> {
         let mut stmt = c.prepare(&format!(

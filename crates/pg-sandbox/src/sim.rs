@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use crate::clock::VirtualClock;
 use crate::ids::IdGenerator;
 use crate::merchant::{Gateway, Merchant};
-use crate::store::{self, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Timings the simulator applies (the rest are the vendors').
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ impl Sim {
         &self,
         gateway: Gateway,
         mid: &str,
-    ) -> Result<Option<Merchant>, StoreError> {
-        self.store.with(|c| store::merchant(c, gateway, mid))
+    ) -> Result<Option<Arc<Merchant>>, StoreError> {
+        self.store.merchant(gateway, mid)
     }
 }

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 mod report;
+mod sandbox;
 
 use serde_json::{Value, json};
 
@@ -318,6 +319,7 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
     run_step_with(root, "sh", &["-c", &receiver_cmd], &env)?;
     drop(postgres);
     let receivers: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&receiver_out)?)?;
+    let (sandbox_bare, sandbox_load) = sandbox::run(&root.join("target/release"), seconds)?;
     let receiver = |name: &str| receivers.iter().find(|r| r["receiver"] == name).cloned();
 
     // 4. Dependency footprint and build times.
@@ -395,6 +397,19 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
             }
         }
     }
+    let rps_of = |r: &Value| r["requests_per_second"].as_f64();
+    if let (Some(value), Some(base)) = (rps_of(&sandbox_load), rps_of(&sandbox_bare)) {
+        rows.push(Row {
+            operation: "Simulator, SMS-pay registrations vs bare axum JSON handler (load from a second process)".into(),
+            measured: "pgkit sandbox".into(),
+            baseline: "bare axum JSON handler".into(),
+            value,
+            unit: "req/s",
+            baseline_value: Some(base),
+            ratio: Some(value / base),
+            target: Some((Target::RatioAtLeast, 0.25)),
+        });
+    }
     rows.push(Row {
         operation: "Crates built for pg-innopay without transport features".into(),
         measured: "cargo tree".into(),
@@ -435,7 +450,7 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         })
         .collect();
     let results_path = out_dir.join("results.json");
-    let document = json!({ "quick": quick, "results": results, "receivers": receivers, "java": java, "python": python });
+    let document = json!({ "quick": quick, "results": results, "receivers": receivers, "sandbox": { "bare": sandbox_bare, "sandbox": sandbox_load }, "java": java, "python": python });
     std::fs::write(&results_path, serde_json::to_string_pretty(&document)?)?;
     println!("\nwrote {}", results_path.display());
     write_report(root, &rows, &receivers, quick)?;

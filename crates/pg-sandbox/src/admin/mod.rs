@@ -177,7 +177,7 @@ async fn add_merchant(State(sim): State<Arc<Sim>>, request: Request) -> Response
         if store::merchant(c, merchant.gateway, &merchant.mid)?.is_some() {
             return Ok(false);
         }
-        store::put_merchant(c, &merchant)?;
+        sim.store.put_merchant(c, &merchant)?;
         Ok(true)
     });
     match added {
@@ -205,7 +205,7 @@ pub(crate) fn update_merchant(
         if let Err(problems) = update.apply(&mut m) {
             return Ok(Err(problems));
         }
-        store::put_merchant(c, &m)?;
+        sim.store.put_merchant(c, &m)?;
         if m.notify.url.is_some() {
             Delivery::release_waiting(c, gateway.as_str(), mid, sim.now_ms())?;
         }

@@ -209,7 +209,7 @@ fn read_payment(
 }
 
 /// The order and its merchant, or a page saying the link is unknown.
-fn load(sim: &Sim, code: &str) -> Result<(SmsOrder, Merchant), Response> {
+fn load(sim: &Sim, code: &str) -> Result<(SmsOrder, Arc<Merchant>), Response> {
     let not_found = || {
         answer::html(
             StatusCode::NOT_FOUND,

@@ -59,7 +59,7 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
     let tid = fields.or_empty(spec::TID.name).to_owned();
     let checked = match check(&sim, &fields) {
         Ok(checked) => checked,
-        Err((merchant, refusal)) => return refuse(merchant.as_ref(), &tid, refusal),
+        Err((merchant, refusal)) => return refuse(merchant.as_deref(), &tid, refusal),
     };
     let merchant = checked.merchant;
     let ask = CancelAsk {
@@ -116,14 +116,14 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
 
 /// A cancel request that passed the table, the merchant and the password.
 struct Checked {
-    merchant: Merchant,
+    merchant: Arc<Merchant>,
     amount: u64,
     partial: Option<bool>,
     reason: String,
 }
 
 /// Every field against the table, then the merchant and its cancel password.
-fn check(sim: &Sim, f: &WireFields) -> Result<Checked, (Option<Merchant>, Refusal)> {
+fn check(sim: &Sim, f: &WireFields) -> Result<Checked, (Option<Arc<Merchant>>, Refusal)> {
     let mut v = Vec::new();
     for s in [
         &spec::MID,

@@ -81,9 +81,6 @@ pub(crate) fn register(
         .unwrap_or_default()
         .to_owned();
     let registered = sim.store.with(|c| {
-        if SmsOrder::exists(c, &merchant.mid, &input.moid)? {
-            return Ok(None);
-        }
         let mut code = sim.ids(|ids| ids.link_code());
         while SmsOrder::by_link(c, &code)?.is_some() {
             code = sim.ids(|ids| ids.link_code());

@@ -130,7 +130,7 @@ fn reply(refusal: Refusal, fields: Option<&WireFields>) -> Response {
 
 /// Every field against the table (amounts may carry commas, the phone hyphens), then the
 /// merchant.
-fn check(sim: &Sim, f: &WireFields) -> Result<(Merchant, OrderInput), Refusal> {
+fn check(sim: &Sim, f: &WireFields) -> Result<(Arc<Merchant>, OrderInput), Refusal> {
     let mut v = Vec::new();
     for s in [
         &spec::MID,
@@ -209,7 +209,7 @@ fn check(sim: &Sim, f: &WireFields) -> Result<(Merchant, OrderInput), Refusal> {
 }
 
 /// The Innopay merchant of `mid`, or the vendor's refusal.
-pub(crate) fn known_merchant(sim: &Sim, mid: &str) -> Result<Merchant, Refusal> {
+pub(crate) fn known_merchant(sim: &Sim, mid: &str) -> Result<Arc<Merchant>, Refusal> {
     match sim.merchant(Gateway::Innopay, mid) {
         Ok(Some(m)) => Ok(m),
         Ok(None) => Err(Refusal::new(

@@ -142,7 +142,7 @@ fn declared_encoding(raw: &[u8]) -> Option<String> {
 
 /// Every field of the table (1.1), then the merchant: `Mid`, `LicenseKey`, `PgMID`, and a
 /// `Moid` it does not have yet.
-fn check(sim: &Sim, f: &WireFields) -> Result<Merchant, Refusal> {
+fn check(sim: &Sim, f: &WireFields) -> Result<Arc<Merchant>, Refusal> {
     let mut v = Vec::new();
     for s in spec::ALL {
         match s.name {
@@ -352,7 +352,7 @@ pub(crate) async fn close(State(sim): State<Arc<Sim>>, request: Request) -> Resp
 }
 
 /// The open Web-Link session of `token` and its merchant, or an error page.
-fn open_session(sim: &Sim, token: &str) -> Result<(Session, Merchant), Response> {
+fn open_session(sim: &Sim, token: &str) -> Result<(Session, Arc<Merchant>), Response> {
     let gone = || {
         pages::refused(
             &Refusal::new(

@@ -3,6 +3,8 @@
 
 use pg_smartro::crypto::Aes256Cipher;
 
+use std::sync::Arc;
+
 use crate::merchant::{Gateway, Merchant};
 use crate::sim::Sim;
 use crate::wire::WireFields;
@@ -25,7 +27,7 @@ pub(crate) fn open(
     sim: &Sim,
     body: &[u8],
     content_type: Option<&str>,
-) -> Result<(Merchant, WireFields), Unopened> {
+) -> Result<(Arc<Merchant>, WireFields), Unopened> {
     let outer = WireFields::json_or_form(body, content_type)
         .map_err(|e| Unopened::Malformed(format!("요청을 읽을 수 없습니다: {e}")))?;
     let (Some(enc_data), Some(mid)) = (outer.text("EncData"), outer.text("Mid")) else {

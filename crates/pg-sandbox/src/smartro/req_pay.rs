@@ -80,7 +80,7 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
 
 /// Every field, then the merchant: `SspMallId`, `EncryptData`, `EdiDate`, and an order not yet
 /// paid.
-fn check(sim: &Sim, f: &WireFields) -> Result<Merchant, Refusal> {
+fn check(sim: &Sim, f: &WireFields) -> Result<Arc<Merchant>, Refusal> {
     let mut v = Vec::new();
     for s in spec::ALL {
         match s.name {

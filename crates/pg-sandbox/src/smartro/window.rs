@@ -128,7 +128,7 @@ async fn read(
     sim: &Sim,
     token: &str,
     request: Request,
-) -> Result<(Session, Merchant, WireFields), Response> {
+) -> Result<(Session, Arc<Merchant>, WireFields), Response> {
     let (session, merchant) = open_session(sim, token)?;
     let form = Incoming::read(request)
         .await
@@ -144,7 +144,7 @@ async fn read(
     Ok((session, merchant, form))
 }
 
-fn open_session(sim: &Sim, token: &str) -> Result<(Session, Merchant), Response> {
+fn open_session(sim: &Sim, token: &str) -> Result<(Session, Arc<Merchant>), Response> {
     let gone = || {
         refused(
             &Refusal::new(

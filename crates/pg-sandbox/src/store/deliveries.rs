@@ -153,9 +153,7 @@ impl Delivery {
         } else {
             (DeliveryState::Waiting, None)
         };
-        c.execute(
-            &format!("INSERT INTO deliveries ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)"),
-            params![
+        c.prepare_cached(&format!("INSERT INTO deliveries ({COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)"))?.execute(params![
                 new.gateway, new.mid, new.tid, new.moid, new.kind, new.body, new.charset,
                 new.note, state.as_str(), next, now
             ],
@@ -165,7 +163,7 @@ impl Delivery {
 
     /// Claims up to `limit` deliveries due at `now`, marking them in flight.
     pub(crate) fn claim_due(c: &Connection, now: i64, limit: i64) -> Result<Vec<Delivery>> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM deliveries WHERE state = 'pending' AND next_at <= ?1
              ORDER BY next_at, id LIMIT ?2"
         ))?;
@@ -173,10 +171,8 @@ impl Delivery {
             .query_map(params![now, limit], delivery_row)?
             .collect::<rusqlite::Result<_>>()?;
         for d in &due {
-            c.execute(
-                "UPDATE deliveries SET state = 'in-flight' WHERE id = ?1",
-                [d.id],
-            )?;
+            c.prepare_cached("UPDATE deliveries SET state = 'in-flight' WHERE id = ?1")?
+                .execute([d.id])?;
         }
         Ok(due)
     }
@@ -188,10 +184,8 @@ impl Delivery {
         attempt: &Attempt,
         next_at: Option<i64>,
     ) -> Result<()> {
-        c.execute(
-            "INSERT INTO attempts (delivery_id, number, url, at, status, answer, error, acknowledged, elapsed_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        c.prepare_cached("INSERT INTO attempts (delivery_id, number, url, at, status, answer, error, acknowledged, elapsed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
                 id, attempt.number, attempt.url, attempt.at, attempt.status, attempt.answer,
                 attempt.error, attempt.acknowledged, attempt.elapsed_ms
             ],
@@ -201,28 +195,26 @@ impl Delivery {
             (false, Some(_)) => DeliveryState::Pending,
             (false, None) => DeliveryState::Failed,
         };
-        c.execute(
+        c.prepare_cached(
             "UPDATE deliveries SET state = ?2, attempts = ?3, next_at = ?4 WHERE id = ?1",
-            params![
-                id,
-                state.as_str(),
-                attempt.number,
-                if state == DeliveryState::Pending {
-                    next_at
-                } else {
-                    None
-                }
-            ],
-        )?;
+        )?
+        .execute(params![
+            id,
+            state.as_str(),
+            attempt.number,
+            if state == DeliveryState::Pending {
+                next_at
+            } else {
+                None
+            }
+        ])?;
         Ok(())
     }
 
     /// Puts a delivery back in the queue now (admin "resend now"); `false` when it is unknown or
     /// being sent.
     pub(crate) fn resend(c: &Connection, id: i64, now: i64) -> Result<bool> {
-        Ok(c.execute(
-            "UPDATE deliveries SET state = 'pending', next_at = ?2 WHERE id = ?1 AND state != 'in-flight'",
-            params![id, now],
+        Ok(c.prepare_cached("UPDATE deliveries SET state = 'pending', next_at = ?2 WHERE id = ?1 AND state != 'in-flight'")?.execute(params![id, now],
         )? == 1)
     }
 
@@ -233,37 +225,30 @@ impl Delivery {
         mid: &str,
         now: i64,
     ) -> Result<usize> {
-        Ok(c.execute(
-            "UPDATE deliveries SET state = 'pending', next_at = ?3 WHERE gateway = ?1 AND mid = ?2 AND state = 'waiting'",
-            params![gateway, mid, now],
+        Ok(c.prepare_cached("UPDATE deliveries SET state = 'pending', next_at = ?3 WHERE gateway = ?1 AND mid = ?2 AND state = 'waiting'")?.execute(params![gateway, mid, now],
         )?)
     }
 
     /// Deliveries left in flight by a stopped simulator go back in the queue.
     pub(crate) fn requeue_in_flight(c: &Connection) -> Result<()> {
-        c.execute(
-            "UPDATE deliveries SET state = 'pending' WHERE state = 'in-flight'",
-            [],
-        )?;
+        c.prepare_cached("UPDATE deliveries SET state = 'pending' WHERE state = 'in-flight'")?
+            .execute([])?;
         Ok(())
     }
 
     /// How many deliveries are due at `now` or in flight.
     pub(crate) fn busy(c: &Connection, now: i64) -> Result<i64> {
-        Ok(c.query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE state = 'in-flight' OR (state = 'pending' AND next_at <= ?1)",
-            [now],
+        Ok(c.prepare_cached("SELECT COUNT(*) FROM deliveries WHERE state = 'in-flight' OR (state = 'pending' AND next_at <= ?1)")?.query_row([now],
             |r| r.get(0),
         )?)
     }
 
     /// When the next pending delivery is due.
     pub(crate) fn next_due(c: &Connection) -> Result<Option<i64>> {
-        Ok(c.query_row(
-            "SELECT MIN(next_at) FROM deliveries WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(
+            c.prepare_cached("SELECT MIN(next_at) FROM deliveries WHERE state = 'pending'")?
+                .query_row([], |r| r.get(0))?,
+        )
     }
 
     /// One delivery with its attempts.
@@ -286,7 +271,7 @@ impl Delivery {
 
     /// The newest deliveries first, with their attempts.
     pub(crate) fn list(c: &Connection, limit: i64) -> Result<Vec<Delivery>> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM deliveries ORDER BY id DESC LIMIT ?1"
         ))?;
         let mut all: Vec<Delivery> = stmt
@@ -300,7 +285,7 @@ impl Delivery {
 }
 
 fn attempts_of(c: &Connection, id: i64) -> Result<Vec<Attempt>> {
-    let mut stmt = c.prepare(
+    let mut stmt = c.prepare_cached(
         "SELECT number, url, at, status, answer, error, acknowledged, elapsed_ms FROM attempts
          WHERE delivery_id = ?1 ORDER BY number",
     )?;

@@ -22,17 +22,21 @@ pub(crate) fn get(c: &Connection, gateway: Gateway, mid: &str) -> Result<Option<
 
 /// Inserts or replaces a merchant.
 pub(crate) fn put(c: &Connection, m: &Merchant) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO merchants (gateway, mid, settings) VALUES (?1, ?2, ?3)
          ON CONFLICT (gateway, mid) DO UPDATE SET settings = excluded.settings",
-        params![m.gateway.as_str(), m.mid, serde_json::to_string(m)?],
-    )?;
+    )?
+    .execute(params![
+        m.gateway.as_str(),
+        m.mid,
+        serde_json::to_string(m)?
+    ])?;
     Ok(())
 }
 
 /// Every merchant, by gateway and mid.
 pub(crate) fn list(c: &Connection) -> Result<Vec<Merchant>> {
-    let mut stmt = c.prepare("SELECT settings FROM merchants ORDER BY gateway, mid")?;
+    let mut stmt = c.prepare_cached("SELECT settings FROM merchants ORDER BY gateway, mid")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for json in rows {

@@ -10,8 +10,9 @@ mod merchants;
 mod payments;
 mod sessions;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use serde::Serializer;
@@ -22,7 +23,7 @@ pub use payments::{Cancel, OrderState, SmsMessage, SmsOrder, Transaction, TxStat
 pub use sessions::Member;
 pub(crate) use sessions::{Authentication, Card, Session};
 
-use crate::merchant::Merchant;
+use crate::merchant::{Gateway, Merchant};
 
 /// A store failure: the simulator answers it as the vendor's system error.
 #[derive(Debug, thiserror::Error)]
@@ -111,10 +112,13 @@ const TABLES: [&str; 11] = [
     "attempts",
 ];
 
-/// The store: one SQLite connection.
+/// The store: one SQLite connection, and the merchants read through it.
 #[derive(Debug)]
 pub(crate) struct Store {
     conn: Mutex<Connection>,
+    /// Merchants as last read. Filled and forgotten only while the connection is held, so a
+    /// reader never keeps a value older than the last write.
+    merchants: Mutex<HashMap<(Gateway, String), Arc<Merchant>>>,
 }
 
 impl Store {
@@ -131,9 +135,12 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement the simulator runs stays prepared.
+        conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(SCHEMA)?;
         let store = Store {
             conn: Mutex::new(conn),
+            merchants: Mutex::new(HashMap::new()),
         };
         store.with(|c| {
             for m in Merchant::presets() {
@@ -155,11 +162,38 @@ impl Store {
         Ok(value)
     }
 
+    /// A merchant, from the cache or the database.
+    pub(crate) fn merchant(&self, gateway: Gateway, mid: &str) -> Result<Option<Arc<Merchant>>> {
+        let key = (gateway, mid.to_owned());
+        if let Some(m) = self.cache().get(&key) {
+            return Ok(Some(m.clone()));
+        }
+        self.with(|c| {
+            let found = merchants::get(c, gateway, mid)?.map(Arc::new);
+            if let Some(m) = &found {
+                self.cache().insert(key, m.clone());
+            }
+            Ok(found)
+        })
+    }
+
+    /// Saves a merchant; call inside [`Store::with`], so that the cache forgets under the lock.
+    pub(crate) fn put_merchant(&self, c: &Connection, merchant: &Merchant) -> Result<()> {
+        self.cache().clear();
+        merchants::put(c, merchant)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<(Gateway, String), Arc<Merchant>>> {
+        self.merchants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Deletes everything and restores the preset merchants.
     pub(crate) fn reset(&self) -> Result<()> {
         self.with(|c| {
+            self.cache().clear();
             for table in TABLES {
-                c.execute(&format!("DELETE FROM {table}"), [])?;
+                c.prepare_cached(&format!("DELETE FROM {table}"))?
+                    .execute([])?;
             }
             for m in Merchant::presets() {
                 merchants::put(c, &m)?;
@@ -169,7 +203,7 @@ impl Store {
     }
 }
 
-pub(crate) use merchants::{get as merchant, list as merchants, put as put_merchant};
+pub(crate) use merchants::{get as merchant, list as merchants};
 
 /// Serializes Unix milliseconds as Korean time, `yyyy-MM-dd HH:mm:ss`.
 pub(crate) fn kst<S: Serializer>(ms: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -195,7 +229,6 @@ pub(crate) fn kst_text(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merchant::Gateway;
 
     #[test]
     fn opens_with_presets_and_resets() {
@@ -207,13 +240,18 @@ mod tests {
             .unwrap()
             .unwrap();
         m.notify.url = Some("http://127.0.0.1:9/notify".into());
-        store.with(|c| put_merchant(c, &m)).unwrap();
-        store.reset().unwrap();
-        let again = store
-            .with(|c| merchant(c, Gateway::Innopay, "testpay01m"))
+        store.with(|c| store.put_merchant(c, &m)).unwrap();
+        let cached = store
+            .merchant(Gateway::Innopay, "testpay01m")
             .unwrap()
             .unwrap();
-        assert_eq!(again.notify.url, None);
+        assert!(cached.notify.url.is_some());
+        store.reset().unwrap();
+        let again = store
+            .merchant(Gateway::Innopay, "testpay01m")
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.notify.url, None, "the cache forgot it on reset");
     }
 
     #[test]
@@ -229,7 +267,7 @@ mod tests {
                 .unwrap()
                 .unwrap();
             m.notify.retries = 9;
-            store.with(|c| put_merchant(c, &m)).unwrap();
+            store.with(|c| store.put_merchant(c, &m)).unwrap();
         }
         let store = Store::open(Some(&path)).unwrap();
         let m = store

@@ -99,11 +99,9 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<SmsOrder> {
 impl SmsOrder {
     /// Inserts the order; `false` when the merchant already has this `moid`.
     pub(crate) fn insert(&mut self, c: &Connection) -> Result<bool> {
-        let changed = c.execute(
-            "INSERT INTO orders (mid, moid, source, pg_mid, goods_name, amount, duty_free, buyer_name, buyer_tel, buyer_email, user_id, svc_prdt_cd, expires_at, link_code, state, tid, created_at)
+        let changed = c.prepare_cached("INSERT INTO orders (mid, moid, source, pg_mid, goods_name, amount, duty_free, buyer_name, buyer_tel, buyer_email, user_id, svc_prdt_cd, expires_at, link_code, state, tid, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-             ON CONFLICT (mid, moid) DO NOTHING",
-            params![
+             ON CONFLICT (mid, moid) DO NOTHING")?.execute(params![
                 self.mid, self.moid, self.source, self.pg_mid, self.goods_name, self.amount,
                 self.duty_free, self.buyer_name, self.buyer_tel, self.buyer_email, self.user_id,
                 self.svc_prdt_cd, self.expires_at, self.link_code, self.state.as_str(), self.tid,
@@ -116,36 +114,35 @@ impl SmsOrder {
 
     /// The order behind an SMS link.
     pub(crate) fn by_link(c: &Connection, code: &str) -> Result<Option<SmsOrder>> {
-        Ok(c.query_row(
-            &format!("SELECT {ORDER_COLUMNS} FROM orders WHERE link_code = ?1"),
-            [code],
-            order_row,
-        )
+        Ok(c.prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE link_code = ?1"
+        ))?
+        .query_row([code], order_row)
         .optional()?)
     }
 
     /// Whether the merchant has an order with this `moid`.
     pub(crate) fn exists(c: &Connection, mid: &str, moid: &str) -> Result<bool> {
-        Ok(c.query_row(
-            "SELECT 1 FROM orders WHERE mid = ?1 AND moid = ?2",
-            [mid, moid],
-            |_| Ok(()),
+        Ok(
+            c.prepare_cached("SELECT 1 FROM orders WHERE mid = ?1 AND moid = ?2")?
+                .query_row([mid, moid], |_| Ok(()))
+                .optional()?
+                .is_some(),
         )
-        .optional()?
-        .is_some())
     }
 
     /// Marks the order paid by `tid`; `false` when it was not waiting.
     pub(crate) fn mark_paid(c: &Connection, id: i64, tid: &str) -> Result<bool> {
-        Ok(c.execute(
+        Ok(c.prepare_cached(
             "UPDATE orders SET state = 'paid', tid = ?2 WHERE id = ?1 AND state = 'registered'",
-            params![id, tid],
-        )? == 1)
+        )?
+        .execute(params![id, tid])?
+            == 1)
     }
 
     /// The newest orders first.
     pub(crate) fn list(c: &Connection, limit: i64) -> Result<Vec<SmsOrder>> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders ORDER BY id DESC LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit], order_row)?;
@@ -176,9 +173,7 @@ pub struct SmsMessage {
 impl SmsMessage {
     /// Adds a message to the outbox.
     pub(crate) fn insert(&mut self, c: &Connection) -> Result<()> {
-        c.execute(
-            "INSERT INTO sms (mid, moid, phone, text, link, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![self.mid, self.moid, self.phone, self.text, self.link, self.created_at],
+        c.prepare_cached("INSERT INTO sms (mid, moid, phone, text, link, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![self.mid, self.moid, self.phone, self.text, self.link, self.created_at],
         )?;
         self.id = c.last_insert_rowid();
         Ok(())
@@ -186,7 +181,7 @@ impl SmsMessage {
 
     /// The newest messages first.
     pub(crate) fn list(c: &Connection, limit: i64) -> Result<Vec<SmsMessage>> {
-        let mut stmt = c.prepare(
+        let mut stmt = c.prepare_cached(
             "SELECT id, mid, moid, phone, text, link, created_at FROM sms ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
@@ -332,12 +327,10 @@ impl Transaction {
 
     /// Inserts the transaction; `false` when the tid is taken.
     pub(crate) fn insert(&self, c: &Connection) -> Result<bool> {
-        Ok(c.execute(
-            &format!(
+        Ok(c.prepare_cached(&format!(
                 "INSERT INTO transactions ({TX_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
                  ON CONFLICT (tid) DO NOTHING"
-            ),
-            params![
+            ))?.execute(params![
                 self.tid, self.gateway, self.mid, self.moid, self.amount, self.cancelled,
                 self.state.as_str(), self.result_code, self.result_msg, self.card_masked,
                 self.card_company, self.quota, self.approval_no, self.approved_at,
@@ -349,10 +342,8 @@ impl Transaction {
 
     /// Saves the changing columns: state, result, approval, cancelled amount.
     pub(crate) fn update(&self, c: &Connection) -> Result<()> {
-        c.execute(
-            "UPDATE transactions SET state = ?2, result_code = ?3, result_msg = ?4, approval_no = ?5,
-                 approved_at = ?6, cancelled = ?7, quota = ?8 WHERE tid = ?1",
-            params![
+        c.prepare_cached("UPDATE transactions SET state = ?2, result_code = ?3, result_msg = ?4, approval_no = ?5,
+                 approved_at = ?6, cancelled = ?7, quota = ?8 WHERE tid = ?1")?.execute(params![
                 self.tid,
                 self.state.as_str(),
                 self.result_code,
@@ -368,29 +359,27 @@ impl Transaction {
 
     /// One transaction.
     pub(crate) fn get(c: &Connection, tid: &str) -> Result<Option<Transaction>> {
-        Ok(c.query_row(
-            &format!("SELECT {TX_COLUMNS} FROM transactions WHERE tid = ?1"),
-            [tid],
-            tx_row,
-        )
+        Ok(c.prepare_cached(&format!(
+            "SELECT {TX_COLUMNS} FROM transactions WHERE tid = ?1"
+        ))?
+        .query_row([tid], tx_row)
         .optional()?)
     }
 
     /// Whether the merchant has an approved (or cancelled) payment for `moid`.
     pub(crate) fn paid_order_exists(c: &Connection, mid: &str, moid: &str) -> Result<bool> {
-        Ok(c.query_row(
+        Ok(c.prepare_cached(
             "SELECT 1 FROM transactions WHERE mid = ?1 AND moid = ?2
                  AND state IN ('approved', 'partially-cancelled', 'cancelled')",
-            [mid, moid],
-            |_| Ok(()),
-        )
+        )?
+        .query_row([mid, moid], |_| Ok(()))
         .optional()?
         .is_some())
     }
 
     /// The newest transactions first.
     pub(crate) fn list(c: &Connection, limit: i64) -> Result<Vec<Transaction>> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {TX_COLUMNS} FROM transactions ORDER BY created_at DESC, tid DESC LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit], tx_row)?;
@@ -425,10 +414,8 @@ pub struct Cancel {
 impl Cancel {
     /// Inserts the cancel; `false` when its tid is taken.
     pub(crate) fn insert(&self, c: &Connection) -> Result<bool> {
-        Ok(c.execute(
-            "INSERT INTO cancels (cancel_tid, tid, seq, amount, remaining, partial, reason, approval_no, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (cancel_tid) DO NOTHING",
-            params![
+        Ok(c.prepare_cached("INSERT INTO cancels (cancel_tid, tid, seq, amount, remaining, partial, reason, approval_no, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (cancel_tid) DO NOTHING")?.execute(params![
                 self.cancel_tid, self.tid, self.seq, self.amount, self.remaining, self.partial,
                 self.reason, self.approval_no, self.created_at
             ],
@@ -437,7 +424,7 @@ impl Cancel {
 
     /// The cancels of a transaction, first to last.
     pub(crate) fn of(c: &Connection, tid: &str) -> Result<Vec<Cancel>> {
-        let mut stmt = c.prepare(
+        let mut stmt = c.prepare_cached(
             "SELECT cancel_tid, tid, seq, amount, remaining, partial, reason, approval_no, created_at
              FROM cancels WHERE tid = ?1 ORDER BY seq",
         )?;

@@ -33,10 +33,8 @@ impl Session {
 
     /// Saves the session (insert or replace).
     pub(crate) fn save(&self, c: &Connection) -> Result<()> {
-        c.execute(
-            "INSERT INTO sessions (token, gateway, mid, kind, data, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (token) DO UPDATE SET data = excluded.data, state = excluded.state",
-            params![
+        c.prepare_cached("INSERT INTO sessions (token, gateway, mid, kind, data, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (token) DO UPDATE SET data = excluded.data, state = excluded.state")?.execute(params![
                 self.token,
                 self.gateway,
                 self.mid,
@@ -102,44 +100,40 @@ pub struct Member {
 impl Member {
     /// One member.
     pub(crate) fn get(c: &Connection, mid: &str, mall_user_id: &str) -> Result<Option<Member>> {
-        Ok(c.query_row(
+        Ok(c.prepare_cached(
             "SELECT mid, mall_user_id, verified_name, verified_phone, created_at FROM members
              WHERE mid = ?1 AND mall_user_id = ?2",
-            [mid, mall_user_id],
-            member_row,
-        )
+        )?
+        .query_row([mid, mall_user_id], member_row)
         .optional()?)
     }
 
     /// Saves a member (its identity is replaced by a new verification).
     pub(crate) fn save(&self, c: &Connection) -> Result<()> {
-        c.execute(
-            "INSERT INTO members (mid, mall_user_id, verified_name, verified_phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+        c.prepare_cached("INSERT INTO members (mid, mall_user_id, verified_name, verified_phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (mid, mall_user_id) DO UPDATE SET verified_name = excluded.verified_name,
-                 verified_phone = excluded.verified_phone",
-            params![self.mid, self.mall_user_id, self.verified_name, self.verified_phone, self.created_at],
+                 verified_phone = excluded.verified_phone")?.execute(params![self.mid, self.mall_user_id, self.verified_name, self.verified_phone, self.created_at],
         )?;
         Ok(())
     }
 
     /// Deletes a member and its cards: `None` when there was no member, else how many cards.
     pub(crate) fn delete(c: &Connection, mid: &str, mall_user_id: &str) -> Result<Option<usize>> {
-        if c.execute(
-            "DELETE FROM members WHERE mid = ?1 AND mall_user_id = ?2",
-            [mid, mall_user_id],
-        )? == 0
+        if c.prepare_cached("DELETE FROM members WHERE mid = ?1 AND mall_user_id = ?2")?
+            .execute([mid, mall_user_id])?
+            == 0
         {
             return Ok(None);
         }
-        Ok(Some(c.execute(
-            "DELETE FROM cards WHERE mid = ?1 AND mall_user_id = ?2",
-            [mid, mall_user_id],
-        )?))
+        Ok(Some(
+            c.prepare_cached("DELETE FROM cards WHERE mid = ?1 AND mall_user_id = ?2")?
+                .execute([mid, mall_user_id])?,
+        ))
     }
 
     /// Every member, newest first.
     pub(crate) fn list(c: &Connection, limit: i64) -> Result<Vec<Member>> {
-        let mut stmt = c.prepare(
+        let mut stmt = c.prepare_cached(
             "SELECT mid, mall_user_id, verified_name, verified_phone, created_at FROM members
              ORDER BY created_at DESC LIMIT ?1",
         )?;
@@ -196,10 +190,8 @@ pub(crate) struct Card {
 impl Card {
     /// Registers the card.
     pub(crate) fn insert(&mut self, c: &Connection) -> Result<()> {
-        c.execute(
-            "INSERT INTO cards (mid, mall_user_id, masked, company, decline_code, decline_msg, pin_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        c.prepare_cached("INSERT INTO cards (mid, mall_user_id, masked, company, decline_code, decline_msg, pin_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 self.mid, self.mall_user_id, self.masked, self.company, self.decline_code,
                 self.decline_msg, self.pin_hash, self.created_at
             ],
@@ -210,15 +202,16 @@ impl Card {
 
     /// Removes a member's card; `false` when it is not theirs.
     pub(crate) fn delete(c: &Connection, mid: &str, mall_user_id: &str, id: i64) -> Result<bool> {
-        Ok(c.execute(
-            "DELETE FROM cards WHERE id = ?1 AND mid = ?2 AND mall_user_id = ?3",
-            params![id, mid, mall_user_id],
-        )? == 1)
+        Ok(
+            c.prepare_cached("DELETE FROM cards WHERE id = ?1 AND mid = ?2 AND mall_user_id = ?3")?
+                .execute(params![id, mid, mall_user_id])?
+                == 1,
+        )
     }
 
     /// A member's cards, oldest first.
     pub(crate) fn of(c: &Connection, mid: &str, mall_user_id: &str) -> Result<Vec<Card>> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "SELECT {CARD_COLUMNS} FROM cards WHERE mid = ?1 AND mall_user_id = ?2 ORDER BY id"
         ))?;
         let rows = stmt.query_map([mid, mall_user_id], card_row)?;
@@ -247,10 +240,8 @@ pub(crate) struct Authentication {
 impl Authentication {
     /// Stores a new token.
     pub(crate) fn insert(&self, c: &Connection) -> Result<()> {
-        c.execute(
-            "INSERT INTO authentications (tid, session, key_hash, card_id, quota, expires_at, used_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        c.prepare_cached("INSERT INTO authentications (tid, session, key_hash, card_id, quota, expires_at, used_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
                 self.tid, self.session, self.key_hash, self.card_id, self.quota, self.expires_at,
                 self.used_at, self.created_at
             ],
@@ -260,41 +251,40 @@ impl Authentication {
 
     /// The token of a transaction.
     pub(crate) fn get(c: &Connection, tid: &str) -> Result<Option<Authentication>> {
-        Ok(c.query_row(
+        Ok(c.prepare_cached(
             "SELECT tid, session, key_hash, card_id, quota, expires_at, used_at, created_at
              FROM authentications WHERE tid = ?1",
-            [tid],
-            |r| {
-                Ok(Authentication {
-                    tid: r.get(0)?,
-                    session: r.get(1)?,
-                    key_hash: r.get(2)?,
-                    card_id: r.get(3)?,
-                    quota: r.get(4)?,
-                    expires_at: r.get(5)?,
-                    used_at: r.get(6)?,
-                    created_at: r.get(7)?,
-                })
-            },
-        )
+        )?
+        .query_row([tid], |r| {
+            Ok(Authentication {
+                tid: r.get(0)?,
+                session: r.get(1)?,
+                key_hash: r.get(2)?,
+                card_id: r.get(3)?,
+                quota: r.get(4)?,
+                expires_at: r.get(5)?,
+                used_at: r.get(6)?,
+                created_at: r.get(7)?,
+            })
+        })
         .optional()?)
     }
 
     /// Marks the token used; `false` when it already was.
     pub(crate) fn mark_used(c: &Connection, tid: &str, at: i64) -> Result<bool> {
-        Ok(c.execute(
+        Ok(c.prepare_cached(
             "UPDATE authentications SET used_at = ?2 WHERE tid = ?1 AND used_at IS NULL",
-            params![tid, at],
-        )? == 1)
+        )?
+        .execute(params![tid, at])?
+            == 1)
     }
 
     /// The card a token was issued for.
     pub(crate) fn card(&self, c: &Connection) -> Result<Option<Card>> {
-        Ok(c.query_row(
-            &format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = ?1"),
-            [self.card_id],
-            card_row,
+        Ok(
+            c.prepare_cached(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = ?1"))?
+                .query_row([self.card_id], card_row)
+                .optional()?,
         )
-        .optional()?)
     }
 }

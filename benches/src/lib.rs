@@ -1,6 +1,8 @@
 //! Fixtures shared by the criterion benches and the comparison harness (`cargo xtask bench`):
 //! the same bytes for every implementation measured.
 
+pub mod load;
+
 use pg_core::Charset;
 use pg_core::form::FormEncoder;
 

@@ -223,6 +223,52 @@ pub fn browser() -> reqwest::Client {
         .expect("client")
 }
 
+/// A page's text (GET).
+pub async fn get_text(url: &str) -> String {
+    browser()
+        .get(url)
+        .send()
+        .await
+        .expect("answered")
+        .text()
+        .await
+        .expect("page")
+}
+
+/// Posts a form body as a browser would; the page's text.
+pub async fn post_form(url: &str, body: &str) -> String {
+    browser()
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("answered")
+        .text()
+        .await
+        .expect("page")
+}
+
+/// Posts a signed payment-window form to `reqPay.do` as the script does (`device` `pc` or
+/// `mobile`, the merchant page at `https://shop.example`); the window's page.
+pub async fn open_window(
+    sandbox: &Sandbox,
+    window: &pg_smartro::payment_window::PaymentWindow,
+    device: &str,
+) -> String {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(window.fields().iter().map(|(n, v)| (*n, v.as_str())))
+        .finish();
+    post_form(
+        &format!(
+            "{}/ssp/reqPay.do?device={device}&origin=https%3A%2F%2Fshop.example",
+            sandbox.base_url()
+        ),
+        &body,
+    )
+    .await
+}
+
 /// A form read from a page: where it posts and its fields.
 #[derive(Debug, Clone)]
 pub struct HtmlForm {

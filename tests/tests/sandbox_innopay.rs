@@ -11,7 +11,7 @@ use pg_innopay::web_link::{RequestType, WebLinkEncoding, WebLinkRequest};
 use pg_sandbox::Sandbox;
 use pg_sandbox::store::{DeliveryState, TxState};
 use pgkit_tests::sandbox_support::{
-    browser, form, innopay, notify_to, receiver, result_code, sandbox,
+    browser, form, get_text, innopay, notify_to, post_form, receiver, result_code, sandbox,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -49,7 +49,7 @@ async fn register(sandbox: &Sandbox, moid: &str, amount: u64) -> String {
 /// Pays through the link with `card`; the final page.
 async fn pay(sandbox: &Sandbox, link: &str, card: &str) -> String {
     let http = browser();
-    let page = http.get(link).send().await.unwrap().text().await.unwrap();
+    let page = get_text(link).await;
     let mut pay = form(&page, "pay", sandbox.base_url()).expect("the card form");
     pay.set("cardNo", card)
         .set("expiry", "12/30")
@@ -65,8 +65,7 @@ async fn sms_payment_link_notification_and_cancels() {
     notify_to(&sandbox, &receiver, 1, 3);
     let link = register(&sandbox, "order-e2e-1", 10_005).await;
 
-    let http = browser();
-    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    let page = get_text(&link).await;
     assert!(
         page.contains("10,005원") && page.contains("테스트상품"),
         "{page}"
@@ -74,7 +73,7 @@ async fn sms_payment_link_notification_and_cancels() {
     let done = pay(&sandbox, &link, "4242 4242 4242 4242").await;
     assert_eq!(result_code(&done).as_deref(), Some("3001"), "{done}");
     // The link cannot be paid twice.
-    let again = http.get(&link).send().await.unwrap().text().await.unwrap();
+    let again = get_text(&link).await;
     assert_eq!(result_code(&again).as_deref(), Some("9010"));
 
     sandbox.settle(SETTLE).await.unwrap();
@@ -287,6 +286,13 @@ fn fill_request(page: &str, base: &str) -> pgkit_tests::sandbox_support::HtmlFor
     f
 }
 
+/// Presses the window's 취소/닫기 on a request page: the page that follows.
+async fn close_window(base: &str, page: &str) -> String {
+    let session = form(page, "smsRequest", base).expect("the request form");
+    let body = format!("session={}", session.get("session").expect("a session"));
+    post_form(&format!("{base}/api/cardInterface/close"), &body).await
+}
+
 /// Decodes the `ReturnUrl` event a page submits, as the merchant's server would receive it.
 fn return_event(page: &str, base: &str, return_url: &str) -> WebLinkEvent {
     let event = form(page, "returnEvent", base).expect("a ReturnUrl event form");
@@ -317,14 +323,7 @@ async fn web_link_get_and_post_register_and_post_events_to_return_url() {
                 .return_url(return_url),
         )
         .unwrap();
-    let page = http
-        .get(link.get_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&link.get_url()).await;
     assert!(
         page.contains("wl-get-1") && page.contains("10,005원") && page.contains("테스트상품"),
         "{page}"
@@ -346,22 +345,7 @@ async fn web_link_get_and_post_register_and_post_events_to_return_url() {
         ("web-link", "01043116330")
     );
     // 닫기 after registering posts 0000 again, in the window itself.
-    let closed = http
-        .post(format!("{base}/api/cardInterface/close"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "session={}",
-            form(&page, "smsRequest", &base)
-                .unwrap()
-                .get("session")
-                .unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let closed = close_window(&base, &page).await;
     assert_eq!(return_event(&closed, &base, return_url).result_code, "0000");
 
     // POST, in EUC-KR, for the buyer's phone (Mobile).
@@ -432,14 +416,7 @@ async fn web_link_url_encodings_and_refusals() {
                     .encoding(encoding),
             )
             .unwrap();
-        let page = http
-            .get(link.get_url())
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&link.get_url()).await;
         assert!(
             page.contains("똑같은 상품") && page.contains("value=\"홍길동\""),
             "{encoding:?}: {page}"
@@ -455,14 +432,7 @@ async fn web_link_url_encodings_and_refusals() {
         .return_url("https://shop.example/r")
         .build(&credentials, client.environment())
         .unwrap();
-    let page = http
-        .get(link.get_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&link.get_url()).await;
     assert_eq!(result_code(&page).as_deref(), Some("9003"));
     let event = return_event(&page, sandbox.base_url(), "https://shop.example/r");
     assert_eq!(event.result_code, "9003");
@@ -471,7 +441,7 @@ async fn web_link_url_encodings_and_refusals() {
         .get_url()
         .replace("not-the-key", pg_innopay::sandbox::LICENSE_KEY);
     let raw = url.replace("%2B", "+");
-    let page = http.get(&raw).send().await.unwrap().text().await.unwrap();
+    let page = get_text(&raw).await;
     assert!(page.contains("%2B"), "{page}");
     // Cancelling in the window posts 9007 (after a refused submit, the window is still open).
     let link = client
@@ -483,31 +453,14 @@ async fn web_link_url_encodings_and_refusals() {
                 .return_url("https://shop.example/r"),
         )
         .unwrap();
-    let page = http
-        .get(link.get_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&link.get_url()).await;
     // Consent is required: the page says which.
     let mut f = fill_request(&page, sandbox.base_url());
     f.fields.retain(|(n, _)| n != "agreeOffering");
     let (status, refused) = f.submit(&http).await;
     assert_eq!(status, 422);
     assert!(refused.contains("agreeOffering"), "{refused}");
-    let session = form(&page, "smsRequest", sandbox.base_url()).unwrap();
-    let closed = http
-        .post(format!("{}/api/cardInterface/close", sandbox.base_url()))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!("session={}", session.get("session").unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let closed = close_window(sandbox.base_url(), &page).await;
     let event = return_event(&closed, sandbox.base_url(), "https://shop.example/r");
     assert_eq!(
         (event.result_code.as_str(), event.moid.unwrap().as_str()),

@@ -3,7 +3,7 @@
 
 use pg_sandbox::merchant::{innopay_test, smartro_test};
 use pg_smartro::crypto::{self, Aes256Cipher};
-use pgkit_tests::sandbox_support::{browser, post_json, result_code, sandbox};
+use pgkit_tests::sandbox_support::{browser, get_text, post_json, result_code, sandbox};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,14 +30,7 @@ async fn innopay_manual_examples_by_hand() {
     let url = format!(
         "{base}/api/cardInterface?LicenseKey=Ma29gyAFhvv/%2Be4/AHpV6pISQlvSKziLlbrNoXPbRS5nfTx2DOs8OJve%2BNzwyoaQ8p9Uy1AN4S1I0Um5v7oNUg==&ServiceMode=PY0&Mid=testpay01m&PayMethod=CSMS&PgMID=nictest14m&Moid=test20180313003&RequestType=&GoodsName=%ED%85%8C%EC%8A%A4%ED%8A%B8%EC%83%81%ED%92%88&Amt=10005"
     );
-    let page = browser()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&url).await;
     assert!(
         page.contains("test20180313003") && page.contains("10,005원"),
         "{page}"
@@ -47,14 +40,7 @@ async fn innopay_manual_examples_by_hand() {
         .replace("nictest14m", "2999199999")
         .replace("test20180313003", "test20180313004")
         + "&SvcPrdtCd=04";
-    let page = browser()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&url).await;
     assert!(page.contains("smsRequest"), "{page}");
 
     // 3.1's cancel example, its tid with the manual's leading space, on a real payment.
@@ -62,7 +48,7 @@ async fn innopay_manual_examples_by_hand() {
         let order = sandbox.orders().unwrap().remove(0);
         let link = format!("{base}/s/{}", order.link_code);
         let http = browser();
-        let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+        let page = get_text(&link).await;
         let mut pay = pgkit_tests::sandbox_support::form(&page, "pay", &base).unwrap();
         pay.set("cardNo", "4242424242424242")
             .set("expiry", "1230")
@@ -151,38 +137,18 @@ async fn innopay_malformed_requests_get_the_vendors_refusal() {
     let response = http.get(&cancel).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
     // Web-Link without the key fields: the error page names them.
-    let page = http
-        .get(format!("{base}/api/cardInterface?Mid=testpay01m&Amt=abc"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&format!("{base}/api/cardInterface?Mid=testpay01m&Amt=abc")).await;
     assert_eq!(result_code(&page).as_deref(), Some("9001"));
     for field in ["LicenseKey", "PgMID", "GoodsName", "Amt"] {
         assert!(page.contains(field), "{field}: {page}");
     }
-    let page = http
-        .get(format!("{base}/api/cardInterface?Encoding=shift_jis"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&format!("{base}/api/cardInterface?Encoding=shift_jis")).await;
     assert!(page.contains("Encoding"), "{page}");
     // EUC-KR bytes under the default (UTF-8) encoding.
-    let page = http
-        .get(format!(
-            "{base}/api/cardInterface?GoodsName=%C5%D7%BD%BA%C6%AE"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&format!(
+        "{base}/api/cardInterface?GoodsName=%C5%D7%BD%BA%C6%AE"
+    ))
+    .await;
     assert!(
         page.contains("1.3"),
         "the hint points at the manual's encoding section: {page}"

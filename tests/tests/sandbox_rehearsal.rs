@@ -11,8 +11,8 @@ use pg_sandbox::{Sandbox, SandboxConfig};
 use pg_smartro::approval::ApprovalRequest;
 use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
-    ExpectAmount, attr, browser, form, innopay, innopay_with, notify_to, receiver, sandbox_with,
-    short_timeout, smartro, smartro_with,
+    ExpectAmount, attr, browser, form, get_text, innopay, innopay_with, notify_to, open_window,
+    receiver, sandbox_with, short_timeout, smartro, smartro_with,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -140,7 +140,7 @@ async fn pay_innopay(sandbox: &Sandbox, moid: &str, amount: u64) -> String {
         .unwrap()
         .link;
     let http = browser();
-    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    let page = get_text(&link).await;
     let mut pay = form(&page, "pay", sandbox.base_url()).unwrap();
     pay.set("cardNo", "4242424242424242")
         .set("expiry", "12/30")
@@ -198,20 +198,8 @@ async fn authenticate_smartro(sandbox: &Sandbox, moid: &str, amount: u64) -> (St
                 .stop_url("https://shop.example/s"),
         )
         .unwrap();
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(window.fields().iter().map(|(n, v)| (*n, v.as_str())))
-        .finish();
     let http = browser();
-    let page = http
-        .post(format!("{}/ssp/reqPay.do?device=pc", sandbox.base_url()))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = open_window(sandbox, &window, "pc").await;
     let mut card = form(&page, "cardForm", sandbox.base_url()).unwrap();
     card.set("idName", "구매자")
         .set("idPhone", "01099991111")

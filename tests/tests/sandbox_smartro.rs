@@ -14,10 +14,10 @@ use pg_smartro::callbacks::{ReturnCallback, StopResult};
 use pg_smartro::cancel::{CancelOutcome, CancelRequest};
 use pg_smartro::crypto::Aes256Cipher;
 use pg_smartro::member::{MemberDeletionOutcome, MemberDeletionRequest};
-use pg_smartro::payment_window::{PaymentWindow, PaymentWindowRequest};
+use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
-    attr, browser, form, notify_to, post_json, radio_values, receiver, result_code, sandbox,
-    sandbox_with, smartro, smartro_credentials,
+    attr, browser, form, notify_to, open_window, post_json, radio_values, receiver, result_code,
+    sandbox, sandbox_with, smartro, smartro_credentials,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -34,26 +34,6 @@ fn window_request(moid: &str, amount: u64, user: &str) -> PaymentWindowRequest {
         .mall_reserved("자유 메모")
         .return_url("https://shop.example/smartro/return")
         .stop_url("https://shop.example/smartro/stop")
-}
-
-/// Posts the signed form to `reqPay.do` as the script does (`device` pc or mobile).
-async fn open_window(sandbox: &Sandbox, window: &PaymentWindow, device: &str) -> String {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(window.fields().iter().map(|(n, v)| (*n, v.as_str())))
-        .finish();
-    browser()
-        .post(format!(
-            "{}/ssp/reqPay.do?device={device}&origin=https%3A%2F%2Fshop.example",
-            sandbox.base_url()
-        ))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// Registers `card` (with identity verification) in an open window; the page after.
@@ -286,19 +266,10 @@ async fn mobile_return_stop_and_a_declining_card() {
         .payment_window(window_request("sm-stop", 1_004, "stop01"))
         .unwrap();
     let page = open_window(&sandbox, &window, "pc").await;
-    let session_action = page
-        .split("action=\"")
-        .find(|s| s.starts_with("/ssp/window/") && s.contains("/stop\""))
-        .map(|s| s[..s.find('"').unwrap()].to_owned())
-        .expect("the stop button's form");
-    let done = browser()
-        .post(format!("{}{session_action}", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, done) = form(&page, "stopWindow", sandbox.base_url())
+        .expect("the stop button")
+        .submit(&browser())
+        .await;
     let stop = form(&done, "stopForm", sandbox.base_url()).expect("a post to StopUrl");
     assert_eq!(stop.action, "https://shop.example/smartro/stop");
     assert!(done.contains("target=\"_top\""));
@@ -348,19 +319,11 @@ async fn member_deletion_pd00_ps40_and_unknown() {
         .unwrap();
     let page = open_window(&sandbox, &window, "pc").await;
     let page = register_card(&sandbox, &page, "5555555555554444").await;
-    let delete = page
-        .split("action=\"")
-        .find(|s| s.contains("/delete\""))
-        .map(|s| s[..s.find('"').unwrap()].to_owned())
-        .expect("a delete button");
-    let after = browser()
-        .post(format!("{}{delete}", sandbox.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let card = radio_values(&page, "cardId").remove(0);
+    let (_, after) = form(&page, &format!("deleteCard{card}"), sandbox.base_url())
+        .expect("a delete button")
+        .submit(&browser())
+        .await;
     assert!(after.contains("cardForm"), "back to registration: {after}");
     let mut request = MemberDeletionRequest::new("member02");
     request.mall_reserved = Some("삭제 메모".into());
@@ -395,28 +358,17 @@ async fn forged_stale_reused_expired_and_undecryptable_requests_are_refused() {
         .unwrap();
     let page = open_window(&sandbox, &window, "pc").await;
     assert_eq!(result_code(&page).as_deref(), Some("W002"), "{page}");
-    // Closing the refusal posts the stop result with that code.
-    assert!(page.contains("action=\"/ssp/close\""));
-    let close = browser()
-        .post(format!("{base}/ssp/close"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(
-            form_urlencoded::Serializer::new(String::new())
-                .extend_pairs([
-                    ("StopUrl", "https://shop.example/smartro/stop"),
-                    ("Moid", "sm-forged"),
-                    ("ResultCode", "W002"),
-                ])
-                .finish(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Closing the refusal posts the stop result with that code to StopUrl.
+    let (_, close) = form(&page, "closeForm", &base)
+        .expect("the refusal's close button")
+        .submit(&browser())
+        .await;
     let stop = form(&close, "stopForm", &base).unwrap();
-    assert_eq!(stop.get("ResultCode"), Some("W002"));
+    assert_eq!(stop.action, "https://shop.example/smartro/stop");
+    assert_eq!(
+        (stop.get("ResultCode"), stop.get("Moid")),
+        (Some("W002"), Some("sm-forged"))
+    );
 
     // A stale EdiDate: the client's clock is 20 minutes behind.
     let behind = KstDateTime::from_instant(sandbox.clock().now() - time::Duration::minutes(20));

@@ -8,8 +8,11 @@ use rusqlite::Connection;
 
 use crate::answer::Refusal;
 use crate::ids::TidKind;
+use crate::magic::{self, NotifyBehaviour};
+use crate::merchant::Merchant;
+use crate::outbox;
 use crate::sim::Sim;
-use crate::store::{Cancel, Result, Transaction, TxState};
+use crate::store::{Cancel, NewDelivery, Result, Transaction, TxState};
 
 /// Cancelled (취소 성공).
 pub(crate) const CANCELLED: &str = "2001";
@@ -133,4 +136,38 @@ pub(crate) fn apply(
             return Ok(cancel);
         }
     }
+}
+
+/// Cancels `tid` of `merchant` as `ask` says, in one transaction with the notification `notify`
+/// builds: the payment and its new cancel, or the refusal. Wakes the scheduler when it cancels.
+pub(crate) fn cancel(
+    sim: &Sim,
+    merchant: &Merchant,
+    tid: &str,
+    ask: &CancelAsk<'_>,
+    notify: impl Fn(&Merchant, &Transaction, &Cancel, NotifyBehaviour) -> NewDelivery,
+) -> Result<std::result::Result<(Transaction, Cancel), Refusal>> {
+    let done = sim.store.with(|c| {
+        let Some(mut tx) = Transaction::get(c, tid)?
+            .filter(|t| t.gateway == merchant.gateway.as_str() && t.mid == merchant.mid)
+        else {
+            return Ok(Err(Refusal::new(
+                UNKNOWN_TRANSACTION,
+                format!("원거래가 없습니다 (Tid {tid})"),
+            )));
+        };
+        let partial = match check(c, &tx, ask)? {
+            Ok(partial) => partial,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let cancel = apply(sim, c, &mut tx, ask, partial)?;
+        let behaviour = magic::notify_behaviour(tx.amount);
+        let delivery = notify(merchant, &tx, &cancel, behaviour);
+        outbox::queue(c, merchant, delivery, behaviour, sim.now_ms())?;
+        Ok(Ok((tx, cancel)))
+    })?;
+    if done.is_ok() {
+        sim.wake.notify_one();
+    }
+    Ok(done)
 }

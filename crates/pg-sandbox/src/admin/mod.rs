@@ -293,16 +293,20 @@ async fn orders(State(sim): State<Arc<Sim>>, Query(l): Query<Limit>) -> Response
     ok(sim.store.with(|c| SmsOrder::list(c, l.get())))
 }
 
+/// A transaction as JSON, with its cancels and what remains.
+fn with_cancels(c: &rusqlite::Connection, tx: &Transaction) -> Result<Value, StoreError> {
+    let mut v = serde_json::to_value(tx)?;
+    v["cancels"] = serde_json::to_value(Cancel::of(c, &tx.tid)?)?;
+    v["remaining"] = tx.remaining().into();
+    Ok(v)
+}
+
 /// Transactions with their cancels.
 pub(crate) fn transactions_value(sim: &Sim, limit: i64) -> Result<Vec<Value>, StoreError> {
     sim.store.with(|c| {
         let mut out = Vec::new();
         for tx in Transaction::list(c, limit)? {
-            let cancels = Cancel::of(c, &tx.tid)?;
-            let mut v = serde_json::to_value(&tx)?;
-            v["cancels"] = serde_json::to_value(cancels)?;
-            v["remaining"] = tx.remaining().into();
-            out.push(v);
+            out.push(with_cancels(c, &tx)?);
         }
         Ok(out)
     })
@@ -314,15 +318,9 @@ async fn transactions(State(sim): State<Arc<Sim>>, Query(l): Query<Limit>) -> Re
 
 async fn transaction(State(sim): State<Arc<Sim>>, Path(tid): Path<String>) -> Response {
     let found = sim.store.with(|c| {
-        Ok(match Transaction::get(c, &tid)? {
-            Some(tx) => {
-                let mut v = serde_json::to_value(&tx)?;
-                v["cancels"] = serde_json::to_value(Cancel::of(c, &tid)?)?;
-                v["remaining"] = tx.remaining().into();
-                Some(v)
-            }
-            None => None,
-        })
+        Transaction::get(c, &tid)?
+            .map(|tx| with_cancels(c, &tx))
+            .transpose()
     });
     match found {
         Ok(Some(v)) => Json(v).into_response(),

@@ -19,7 +19,6 @@ use crate::cancellation::{self as rules, CancelAsk};
 use crate::clock::from_ms;
 use crate::magic;
 use crate::merchant::{CancelReply, Gateway, Merchant};
-use crate::outbox;
 use crate::request::Incoming;
 use crate::sim::Sim;
 use crate::store::{Cancel, Transaction};
@@ -73,35 +72,9 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
         return answer::rehearse(&sim, behaviour, incoming.kill.as_ref(), Response::default())
             .await;
     }
-    let done = sim.store.with(|c| {
-        let Some(mut tx) =
-            Transaction::get(c, &tid)?.filter(|t| t.gateway == "innopay" && t.mid == merchant.mid)
-        else {
-            return Ok(Err(Refusal::new(
-                rules::UNKNOWN_TRANSACTION,
-                format!("원거래가 없습니다 (tid {tid})"),
-            )));
-        };
-        let partial = match rules::check(c, &tx, &ask)? {
-            Ok(partial) => partial,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let cancel = rules::apply(&sim, c, &mut tx, &ask, partial)?;
-        let behaviour = magic::notify_behaviour(tx.amount);
-        outbox::queue(
-            c,
-            &merchant,
-            notification::cancel(&merchant, &tx, &cancel, behaviour),
-            behaviour,
-            sim.now_ms(),
-        )?;
-        Ok(Ok((tx, cancel)))
-    });
+    let done = rules::cancel(&sim, &merchant, &tid, &ask, notification::cancel);
     let answer = match done {
-        Ok(Ok((tx, cancel))) => {
-            sim.wake.notify_one();
-            cancelled(&merchant, &tx, &cancel)
-        }
+        Ok(Ok((tx, cancel))) => cancelled(&merchant, &tx, &cancel),
         Ok(Err(refusal)) => return refuse(Some(&merchant), &tid, refusal),
         Err(e) => {
             return refuse(

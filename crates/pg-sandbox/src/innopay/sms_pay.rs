@@ -21,19 +21,13 @@ use crate::request::Incoming;
 use crate::sim::Sim;
 use crate::wire::{WireFields, describe};
 
-/// The fields the answer echoes (2.3), besides the result.
-const ECHOED: [&str; 10] = [
-    "mid",
-    "moid",
-    "goodsName",
-    "amt",
-    "dutyFreeAmt",
-    "buyerName",
-    "buyerTel",
-    "buyerEmail",
-    "payExpDate",
-    "userId",
-];
+/// The fields the answer echoes (2.3): the request's, but the sub-method.
+fn echoed() -> impl Iterator<Item = &'static str> {
+    spec::ALL
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| *n != spec::SVC_PRDT_CD.name)
+}
 
 /// The endpoint.
 pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Response {
@@ -119,7 +113,7 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
 /// A refusal, echoing what was sent (as the 2.3 answer echoes every field).
 fn reply(refusal: Refusal, fields: Option<&WireFields>) -> Response {
     let mut map = Map::new();
-    for name in ECHOED {
+    for name in echoed() {
         let value = fields.and_then(|f| f.raw(name)).unwrap_or_default();
         map.insert(name.into(), value.into());
     }

@@ -20,7 +20,6 @@ use crate::cancellation::{self as rules, CancelAsk};
 use crate::clock::from_ms;
 use crate::magic;
 use crate::merchant::Merchant;
-use crate::outbox;
 use crate::request::Incoming;
 use crate::sim::Sim;
 use crate::store::{Cancel, Transaction};
@@ -55,35 +54,11 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, request: Request) -> Res
         return answer::rehearse(&sim, behaviour, incoming.kill.as_ref(), Response::default())
             .await;
     }
-    let done = sim.store.with(|c| {
-        let Some(mut tx) =
-            Transaction::get(c, &tid)?.filter(|t| t.gateway == "smartro" && t.mid == merchant.mid)
-        else {
-            return Ok(Err(Refusal::new(
-                rules::UNKNOWN_TRANSACTION,
-                format!("원거래가 없습니다 (Tid {tid})"),
-            )));
-        };
-        let partial = match rules::check(c, &tx, &ask)? {
-            Ok(partial) => partial,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let cancel = rules::apply(&sim, c, &mut tx, &ask, partial)?;
-        let notify = magic::notify_behaviour(tx.amount);
-        outbox::queue(
-            c,
-            &merchant,
-            renotification::build(&merchant, &tx, Some(&cancel), notify),
-            notify,
-            sim.now_ms(),
-        )?;
-        Ok(Ok((tx, cancel)))
+    let done = rules::cancel(&sim, &merchant, &tid, &ask, |m, tx, c, b| {
+        renotification::build(m, tx, Some(c), b)
     });
     let answer = match done {
-        Ok(Ok((tx, cancel))) => {
-            sim.wake.notify_one();
-            cancelled(&tx, &cancel)
-        }
+        Ok(Ok((tx, cancel))) => cancelled(&tx, &cancel),
         Ok(Err(refusal)) => return refuse(&refusal, &tid),
         Err(e) => {
             return refuse(

@@ -53,11 +53,7 @@ pub(crate) async fn register_card(
         Err(page) => return page,
     };
     match add_card(&sim, &session, &merchant, &form) {
-        Ok(()) => (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, format!("/ssp/window/{}", session.token))],
-        )
-            .into_response(),
+        Ok(()) => back_to_window(&session),
         Err(refusal) => pages::card_form(&sim, &session, &merchant, Some(refusal)),
     }
 }
@@ -75,11 +71,7 @@ pub(crate) async fn remove_card(
         .store
         .with(|c| Card::delete(c, &merchant.mid, session.field("MallUserId"), id));
     match removed {
-        Ok(true) => (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, format!("/ssp/window/{}", session.token))],
-        )
-            .into_response(),
+        Ok(true) => back_to_window(&session),
         _ => render(
             &sim,
             &session,
@@ -122,6 +114,15 @@ pub(crate) async fn stop(
     session.state = "stopped".into();
     let _ = sim.store.with(|c| session.save(c));
     pages::stopped(&session)
+}
+
+/// Back to the window's main page (after a card is added or removed).
+fn back_to_window(session: &Session) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/ssp/window/{}", session.token))],
+    )
+        .into_response()
 }
 
 async fn read(

@@ -43,7 +43,7 @@ fn order_summary(session: &Session, merchant: &Merchant) -> String {
 
 fn stop_button(session: &Session) -> String {
     format!(
-        "<form method=\"post\" action=\"/ssp/window/{}/stop\"><button type=\"submit\" class=\"secondary\" id=\"stopButton\">결제 중단</button></form>\n",
+        "<form id=\"stopWindow\" method=\"post\" action=\"/ssp/window/{}/stop\"><button type=\"submit\" class=\"secondary\" id=\"stopButton\">결제 중단</button></form>\n",
         escape(&session.token)
     )
 }
@@ -100,7 +100,8 @@ pub(crate) fn render(
     body.push_str("<h2>등록 카드 관리</h2>\n");
     for card in &cards {
         body.push_str(&format!(
-            "<form method=\"post\" action=\"/ssp/window/{}/card/{}/delete\" class=\"row\"><span class=\"mono\">{}</span> <button type=\"submit\" class=\"secondary\" id=\"delete-card-{}\">삭제</button></form>\n",
+            "<form id=\"deleteCard{}\" method=\"post\" action=\"/ssp/window/{}/card/{}/delete\" class=\"row\"><span class=\"mono\">{}</span> <button type=\"submit\" class=\"secondary\" id=\"delete-card-{}\">삭제</button></form>\n",
+            card.id,
             escape(&session.token),
             card.id,
             escape(&card.masked),
@@ -265,7 +266,7 @@ fn stop_page(fields: &dyn Fn(&str) -> String, result: &Refusal) -> Response {
 /// (with this code) to `StopUrl` when the request named a valid one.
 pub(crate) fn refused(refusal: &Refusal, fields: Option<&WireFields>) -> Response {
     let mut body = result_box(false, refusal.code, &refusal.message);
-    body.push_str("<form method=\"post\" action=\"/ssp/close\">\n");
+    body.push_str("<form id=\"closeForm\" method=\"post\" action=\"/ssp/close\">\n");
     if let Some(f) = fields {
         for name in STOP_FIELDS.iter().chain(&["StopUrl", "EncodingType"]) {
             body.push_str(&hidden(name, f.or_empty(name)));

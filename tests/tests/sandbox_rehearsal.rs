@@ -179,6 +179,55 @@ async fn smartro_approval_that_goes_wrong_is_outcome_unknown() {
         let tx = sandbox.transaction(&tid).unwrap().unwrap();
         assert_eq!(tx.state, pg_sandbox::store::TxState::Approved, "{amount}");
     }
+    // 9,503: not carried out, and the token is still good once the gateway is back.
+    let (tid, key) = authenticate_smartro(&sandbox, "sm-9503", 9_503).await;
+    let request = ApprovalRequest {
+        tid: Tid::parse(&tid).unwrap(),
+        tr_auth_key: Secret::new(key),
+    };
+    let cause = unknown_cause(client.approve(&request).await);
+    assert!(
+        matches!(&cause, Error::Protocol(p) if p.status() == Some(503)),
+        "{cause:?}"
+    );
+    let tx = sandbox.transaction(&tid).unwrap().unwrap();
+    assert_eq!(tx.state, pg_sandbox::store::TxState::Authenticated);
+
+    // The same amounts on cancel.do.
+    let (tid, key) = authenticate_smartro(&sandbox, "sm-cancels", 50_000).await;
+    let request = ApprovalRequest {
+        tid: Tid::parse(&tid).unwrap(),
+        tr_auth_key: Secret::new(key),
+    };
+    assert!(client.approve(&request).await.is_ok());
+    let cancel = |amount: u64, sequence: u32| {
+        pg_smartro::cancel::CancelRequest::builder()
+            .tid(tid.as_str())
+            .amount(amount)
+            .reason("리허설")
+            .kind(pg_core::CancelKind::Partial)
+            .sequence(sequence)
+            .build()
+            .unwrap()
+    };
+    let cause = unknown_cause(client.cancel(&cancel(9_408, 1)).await);
+    assert!(
+        matches!(&cause, Error::Transport(t) if t.is_timeout()),
+        "{cause:?}"
+    );
+    let cause = unknown_cause(client.cancel(&cancel(9_503, 2)).await);
+    assert!(matches!(&cause, Error::Protocol(_)), "{cause:?}");
+    assert_eq!(
+        sandbox.cancels(&tid).unwrap().len(),
+        1,
+        "the slow cancel took effect, the 503 did not"
+    );
+    let cause = unknown_cause(client.cancel(&cancel(9_500, 2)).await);
+    assert!(
+        matches!(&cause, Error::Protocol(p) if p.status() == Some(500)),
+        "{cause:?}"
+    );
+    assert_eq!(sandbox.cancels(&tid).unwrap().len(), 2);
     sandbox.shutdown().await;
 }
 

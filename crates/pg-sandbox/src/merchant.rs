@@ -43,11 +43,12 @@ impl fmt::Display for Gateway {
 
 /// The charset of notification bodies (Innopay: a merchant setting; Smartro: `EncodingType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum NotifyCharset {
     /// EUC-KR, as the vendor's sample notification page expects.
+    #[serde(rename = "euc-kr", alias = "euckr")]
     EucKr,
     /// UTF-8.
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
 }
 

@@ -411,7 +411,10 @@ async fn advance(State(sim): State<Arc<Sim>>, request: Request) -> Response {
     let a: Advance = if body.trim_ascii().is_empty() {
         Advance::default()
     } else {
-        match serde_json::from_slice(&body) {
+        match serde_json::from_slice::<Value>(&body).and_then(|v| match v {
+            Value::Object(_) => serde_json::from_value(v),
+            _ => serde_json::from_str("\"not an object\""),
+        }) {
             Ok(a) => a,
             Err(e) => {
                 return error(

@@ -385,7 +385,7 @@ fn merchant_form(m: &Merchant, errors: &[String]) -> String {
         body.push_str(&format!("<div class=\"error\">{}</div>\n", escape(e)));
     }
     body.push_str(&format!(
-        "<p>{} <b>{}</b> ({}) · 키 <code>{}</code></p>\n<form method=\"post\" action=\"/sandbox/merchants/{}/{}\">\n",
+        "<p>{} <b>{}</b> ({}) · 키 <code>{}</code></p>\n<form id=\"merchantForm\" method=\"post\" action=\"/sandbox/merchants/{}/{}\">\n",
         m.gateway,
         escape(&m.mid),
         escape(&m.name),

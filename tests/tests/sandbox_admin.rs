@@ -406,3 +406,50 @@ async fn arbitrary_bytes_get_the_vendors_answer_never_a_crash() {
     assert_eq!(answer["resultCode"], "0000");
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_backed_sandbox_keeps_its_state_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || SandboxConfig {
+        db: Some(dir.path().join("sandbox.db")),
+        ..SandboxConfig::default()
+    };
+    let first = sandbox_with(config()).await;
+    let receiver = receiver(usize::MAX, None).await;
+    notify_to(&first, &receiver, 1, 5);
+    post_json(
+        &format!("{}/api/smsPayApi", first.base_url()),
+        &json!({ "mid": "testpay01m", "moid": "kept-1", "goodsName": "상품", "amt": "3000", "buyerName": "홍", "buyerTel": "01012341234" }),
+    )
+    .await;
+    let link = first.sms_outbox().unwrap()[0].link.clone();
+    let page = get_text(&link).await;
+    let mut pay = form(&page, "pay", first.base_url()).unwrap();
+    pay.set("cardNo", "4242424242424242")
+        .set("expiry", "12/30")
+        .set("birth", "900101")
+        .set("cardPw", "12");
+    pay.submit(&browser()).await;
+    first.settle(Duration::from_secs(10)).await.unwrap();
+    first.shutdown().await;
+
+    let second = sandbox_with(config()).await;
+    assert_eq!(second.orders().unwrap()[0].moid, "kept-1");
+    let merchant = second
+        .merchants()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.mid == "testpay01m")
+        .unwrap();
+    assert_eq!(
+        merchant.notify.url.as_deref(),
+        Some(receiver.innopay_url().as_str())
+    );
+    let d = second.deliveries().unwrap().remove(0);
+    assert_eq!((d.state, d.attempts.len()), (DeliveryState::Pending, 1));
+    // The schedule goes on where it stopped.
+    second.advance(Duration::from_secs(60));
+    second.settle(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(second.deliveries().unwrap()[0].attempts.len(), 2);
+    second.shutdown().await;
+}

@@ -137,10 +137,14 @@ impl Sandbox {
             })?;
         let store = Store::open(config.db.as_deref())?;
         store.with(store::Delivery::requeue_in_flight)?;
-        let clock = Arc::new(VirtualClock::new(
-            config.start_at.unwrap_or_else(OffsetDateTime::now_utc),
-            config.time_scale,
-        ));
+        // A file-backed simulator resumes its virtual time: pending retries and deadlines are
+        // in that time, however far it was advanced.
+        let requested = config.start_at.unwrap_or_else(OffsetDateTime::now_utc);
+        let start = match store.saved_clock()? {
+            Some(saved) if saved > clock::to_ms(requested) => clock::from_ms(saved),
+            _ => requested,
+        };
+        let clock = Arc::new(VirtualClock::new(start, config.time_scale));
         let base_url = config
             .public_url
             .clone()
@@ -320,6 +324,9 @@ impl Sandbox {
         let _ = self.stop.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+        if let Err(e) = self.sim.store.save_clock(self.sim.now_ms()) {
+            tracing::warn!(error = %e, "sandbox: cannot save the clock");
         }
     }
 }

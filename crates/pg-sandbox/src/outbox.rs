@@ -22,6 +22,8 @@ use crate::store::{Attempt, Cancel, Delivery, NewDelivery, Result, Transaction};
 const ANSWER_KEPT: usize = 512;
 /// Deliveries sent at once.
 const BATCH: i64 = 32;
+/// How often (virtual ms) the scheduler saves the virtual time.
+const SAVE_CLOCK_EVERY_MS: i64 = 5_000;
 /// The longest the scheduler sleeps between looks at the queue (real time).
 const IDLE: Duration = Duration::from_millis(250);
 
@@ -110,8 +112,16 @@ pub(crate) async fn run(
 ) {
     let transport = Arc::new(transport);
     let mut sending = JoinSet::new();
+    let mut saved = 0;
     loop {
         let now = sim.now_ms();
+        // The virtual time is saved now and then, so that a killed simulator resumes near it.
+        if now - saved >= SAVE_CLOCK_EVERY_MS {
+            if let Err(e) = sim.store.save_clock(now) {
+                tracing::warn!(error = %e, "sandbox outbox: cannot save the clock");
+            }
+            saved = now;
+        }
         match sim.store.with(|c| Delivery::claim_due(c, now, BATCH)) {
             Ok(due) => {
                 for delivery in due {

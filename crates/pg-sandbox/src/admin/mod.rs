@@ -400,6 +400,9 @@ struct Advance {
 /// Moves the virtual clock and wakes the scheduler.
 pub(crate) fn advance_clock(sim: &Sim, by: Duration) {
     sim.clock.advance(by);
+    if let Err(e) = sim.store.save_clock(sim.now_ms()) {
+        tracing::warn!(error = %e, "sandbox: cannot save the clock");
+    }
     sim.wake.notify_one();
 }
 

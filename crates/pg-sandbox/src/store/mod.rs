@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serializer;
 
 pub(crate) use deliveries::NewDelivery;
@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     url TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, answer TEXT NOT NULL,
     error TEXT, acknowledged INTEGER NOT NULL, elapsed_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
 const TABLES: [&str; 11] = [
@@ -187,7 +188,30 @@ impl Store {
         self.merchants.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Deletes everything and restores the preset merchants.
+    /// The virtual time last saved (Unix ms), so that a restarted simulator resumes it.
+    pub(crate) fn saved_clock(&self) -> Result<Option<i64>> {
+        self.with(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM meta WHERE key = 'clock_ms'")?
+                    .query_row([], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    /// Saves the virtual time.
+    pub(crate) fn save_clock(&self, ms: i64) -> Result<()> {
+        self.with(|c| {
+            c.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES ('clock_ms', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+            )?
+            .execute([ms])?;
+            Ok(())
+        })
+    }
+
+    /// Deletes everything (the saved clock aside) and restores the preset merchants.
     pub(crate) fn reset(&self) -> Result<()> {
         self.with(|c| {
             self.cache().clear();

@@ -269,45 +269,16 @@ pub async fn open_window(
     .await
 }
 
-/// A form read from a page: where it posts and its fields.
-#[derive(Debug, Clone)]
-pub struct HtmlForm {
-    /// `action`, made absolute against the page's base URL.
-    pub action: String,
-    /// `accept-charset`, when given.
-    pub charset: Option<String>,
-    /// Every `<input>` with a name, in order (checkboxes and radios included only when
-    /// `checked`), and every `<select>` with its selected (or first) option.
-    pub fields: Vec<(String, String)>,
+pub use pg_sandbox::buyer::{HtmlForm, attr, form, result_code};
+
+/// Submitting a form with a test's HTTP client, keeping the status.
+pub trait Submit {
+    /// Submits it as a browser would; the final page's status and text.
+    fn submit(&self, client: &reqwest::Client) -> impl Future<Output = (u16, String)> + Send;
 }
 
-impl HtmlForm {
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Sets `name` (adding it when absent).
-    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
-        match self.fields.iter_mut().find(|(n, _)| n == name) {
-            Some((_, v)) => *v = value.to_owned(),
-            None => self.fields.push((name.to_owned(), value.to_owned())),
-        }
-        self
-    }
-
-    /// The body a browser submits (UTF-8).
-    pub fn body(&self) -> String {
-        form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&self.fields)
-            .finish()
-    }
-
-    /// Submits it as a browser would; the final page's status and text.
-    pub async fn submit(&self, client: &reqwest::Client) -> (u16, String) {
+impl Submit for HtmlForm {
+    async fn submit(&self, client: &reqwest::Client) -> (u16, String) {
         let response = client
             .post(&self.action)
             .header("Content-Type", "application/x-www-form-urlencoded")
@@ -320,96 +291,16 @@ impl HtmlForm {
     }
 }
 
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// The value of `name="..."` in one tag.
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let start = tag.find(&key)? + key.len();
-    let end = start + tag[start..].find('"')?;
-    Some(unescape(&tag[start..end]))
-}
-
-/// The form with `id` in `page` (served from `base`), or `None`.
-pub fn form(page: &str, id: &str, base: &str) -> Option<HtmlForm> {
-    let start = page.find(&format!("<form id=\"{id}\""))?;
-    let end = start + page[start..].find("</form>")?;
-    let html = &page[start..end];
-    let open = &html[..html.find('>')?];
-    let action = attribute(open, "action").unwrap_or_default();
-    let action = if action.starts_with('/') {
-        format!("{base}{action}")
-    } else {
-        action
-    };
-    let mut fields = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i..];
-        let tag_end = rest.find('>').unwrap_or(rest.len());
-        let tag = &rest[..tag_end];
-        if tag.starts_with("<input") {
-            let kind = attribute(tag, "type").unwrap_or_else(|| "text".into());
-            if let Some(name) = attribute(tag, "name") {
-                let checkable = kind == "checkbox" || kind == "radio";
-                if !checkable || tag.contains(" checked") {
-                    fields.push((name, attribute(tag, "value").unwrap_or_default()));
-                }
-            }
-        } else if let Some(name) = tag
-            .starts_with("<select")
-            .then(|| attribute(tag, "name"))
-            .flatten()
-        {
-            let body = &rest[..rest.find("</select>").unwrap_or(rest.len())];
-            let options: Vec<&str> = body.split("<option").skip(1).collect();
-            let chosen = options
-                .iter()
-                .find(|o| o.contains(" selected"))
-                .or(options.first())
-                .and_then(|o| attribute(o, "value"))
-                .unwrap_or_default();
-            fields.push((name, chosen));
-        }
-        rest = &rest[tag_end.min(rest.len())..];
-        if rest.is_empty() {
-            break;
-        }
-        rest = &rest[1..];
-    }
-    Some(HtmlForm {
-        action,
-        charset: attribute(open, "accept-charset"),
-        fields,
-    })
-}
-
-/// The value of attribute `name` on the element with `id`.
-pub fn attr(page: &str, id: &str, name: &str) -> Option<String> {
-    let start = page.find(&format!("id=\"{id}\""))?;
-    let tag_start = page[..start].rfind('<')?;
-    let tag_end = start + page[start..].find('>')?;
-    attribute(&page[tag_start..tag_end], name)
-}
-
 /// Every value of the radio inputs named `name`.
 pub fn radio_values(page: &str, name: &str) -> Vec<String> {
     page.split("<input")
         .skip(1)
         .filter(|t| t.contains("type=\"radio\"") && t.contains(&format!("name=\"{name}\"")))
-        .filter_map(|t| attribute(t, "value"))
+        .filter_map(|t| {
+            let start = t.find(" value=\"")? + 8;
+            Some(t[start..start + t[start..].find('"')?].to_owned())
+        })
         .collect()
-}
-
-/// The result code a simulator page shows (`data-result-code`).
-pub fn result_code(page: &str) -> Option<String> {
-    attr(page, "result", "data-result-code")
 }
 
 /// Posts a JSON body, as a merchant's hand-written code would; the answer as JSON.

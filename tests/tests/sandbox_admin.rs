@@ -7,7 +7,8 @@ use std::time::Duration;
 use pg_sandbox::SandboxConfig;
 use pg_sandbox::store::DeliveryState;
 use pgkit_tests::sandbox_support::{
-    browser, form, get_text, notify_to, post_form, post_json, receiver, sandbox, sandbox_with,
+    Submit, browser, form, get_text, notify_to, post_form, post_json, receiver, sandbox,
+    sandbox_with,
 };
 use serde_json::{Value, json};
 

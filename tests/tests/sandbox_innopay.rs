@@ -11,7 +11,7 @@ use pg_innopay::web_link::{RequestType, WebLinkEncoding, WebLinkRequest};
 use pg_sandbox::Sandbox;
 use pg_sandbox::store::{DeliveryState, TxState};
 use pgkit_tests::sandbox_support::{
-    browser, form, get_text, innopay, notify_to, post_form, receiver, result_code, sandbox,
+    Submit, browser, form, get_text, innopay, notify_to, post_form, receiver, result_code, sandbox,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);

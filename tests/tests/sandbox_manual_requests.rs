@@ -3,7 +3,7 @@
 
 use pg_sandbox::merchant::{innopay_test, smartro_test};
 use pg_smartro::crypto::{self, Aes256Cipher};
-use pgkit_tests::sandbox_support::{browser, get_text, post_json, result_code, sandbox};
+use pgkit_tests::sandbox_support::{Submit, browser, get_text, post_json, result_code, sandbox};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,8 +11,8 @@ use pg_sandbox::{Sandbox, SandboxConfig};
 use pg_smartro::approval::ApprovalRequest;
 use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
-    ExpectAmount, attr, browser, form, get_text, innopay, innopay_with, notify_to, open_window,
-    receiver, sandbox_with, short_timeout, smartro, smartro_with,
+    ExpectAmount, Submit, attr, browser, form, get_text, innopay, innopay_with, notify_to,
+    open_window, receiver, sandbox_with, short_timeout, smartro, smartro_with,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);

@@ -16,8 +16,8 @@ use pg_smartro::crypto::Aes256Cipher;
 use pg_smartro::member::{MemberDeletionOutcome, MemberDeletionRequest};
 use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
-    attr, browser, form, notify_to, open_window, post_json, radio_values, receiver, result_code,
-    sandbox, sandbox_with, smartro, smartro_credentials,
+    Submit, attr, browser, form, notify_to, open_window, post_json, radio_values, receiver,
+    result_code, sandbox, sandbox_with, smartro, smartro_credentials,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);

@@ -5,6 +5,7 @@
 
 mod admin;
 mod answer;
+pub mod buyer;
 mod cancellation;
 mod clock;
 mod ids;

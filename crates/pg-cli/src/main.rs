@@ -5,6 +5,7 @@
 
 mod config;
 mod decode_cmd;
+mod demo;
 mod innopay_cmd;
 mod notify_cmd;
 mod report;
@@ -43,6 +44,8 @@ enum Command {
     Notify(notify_cmd::NotifyCommand),
     /// A local simulator of both gateways (state, buyer pages, notifications, virtual clock).
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Both gateways end to end against the simulator, step by step (no setup, loopback only).
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
             Command::Decode(a) => decode_cmd::run(a),
             Command::Notify(c) => notify_cmd::run(c, json).await,
             Command::Sandbox(a) => sandbox_cmd::run(a, json).await,
+            Command::Demo(a) => demo::run(a, json).await,
         }
     });
     finish(result, json)

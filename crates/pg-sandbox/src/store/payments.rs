@@ -313,7 +313,7 @@ fn tx_row(r: &Row<'_>) -> rusqlite::Result<Transaction> {
 
 impl Transaction {
     /// The amount not yet cancelled.
-    pub(crate) fn remaining(&self) -> u64 {
+    pub fn remaining(&self) -> u64 {
         self.amount.saturating_sub(self.cancelled)
     }
 

@@ -167,6 +167,38 @@ pub fn euc_kr_len(text: &str) -> Result<usize, Unencodable> {
     Ok(len)
 }
 
+/// Whether `character` is in KS X 1001 (KSC-5601, the 2-byte 완성형 that the manuals' `AH` type
+/// and a strict EUC-KR decoder such as Java's `EUC-KR` know): ASCII, or a CP949 encoding whose
+/// two bytes are both in `0xA1..=0xFE`. CP949's extra Hangul (e.g. `똠`) are not.
+pub fn ks_x_1001_encodable(character: char) -> bool {
+    if character.is_ascii() {
+        return true;
+    }
+    let mut buf = [0u8; 4];
+    let text = character.encode_utf8(&mut buf);
+    let mut out = [0u8; 8];
+    let (result, _, written) = EUC_KR
+        .new_encoder()
+        .encode_from_utf8_without_replacement(text, &mut out, true);
+    matches!(result, EncoderResult::InputEmpty)
+        && written == 2
+        && out[..2].iter().all(|b| (0xA1..=0xFE).contains(b))
+}
+
+/// The first character of `text` outside KS X 1001, with its character position.
+pub fn first_outside_ks_x_1001(text: &str) -> Option<Unencodable> {
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars()
+        .enumerate()
+        .find(|(_, c)| !ks_x_1001_encodable(*c))
+        .map(|(position, character)| Unencodable {
+            character,
+            position,
+        })
+}
+
 /// Whether EUC-KR (CP949) can encode `character`.
 pub fn euc_kr_encodable(character: char) -> bool {
     if character.is_ascii() {
@@ -185,6 +217,19 @@ pub fn euc_kr_encodable(character: char) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ks_x_1001_has_the_2350_hangul_of_the_standard() {
+        let hangul = ('\u{AC00}'..='\u{D7A3}').filter(|c| ks_x_1001_encodable(*c)).count();
+        assert_eq!(hangul, 2350);
+        assert!(ks_x_1001_encodable('가') && ks_x_1001_encodable('힝') && ks_x_1001_encodable('A'));
+        // CP949 encodes it, KS X 1001 does not.
+        assert!(euc_kr_encodable('똠') && !ks_x_1001_encodable('똠'));
+        assert!(!ks_x_1001_encodable('😀'));
+        let found = first_outside_ks_x_1001("테스트똠상품").unwrap();
+        assert_eq!((found.character, found.position), ('똠', 3));
+        assert_eq!(first_outside_ks_x_1001("테스트상품 A-1"), None);
+    }
 
     #[test]
     fn labels_resolve() {

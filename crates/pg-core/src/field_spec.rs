@@ -289,6 +289,49 @@ impl Validator {
         self
     }
 
+    /// Refuses an amount of zero (a payment of nothing is a bug, never a request).
+    pub fn positive(&mut self, field: &'static str, amount: Option<crate::Won>) -> &mut Self {
+        if amount.is_some_and(crate::Won::is_zero) {
+            self.violations
+                .push(Violation::new(field, Rule::Constraint("must be more than 0".into())));
+        }
+        self
+    }
+
+    /// Refuses characters outside KS X 1001 in a field sent as EUC-KR: CP949 has them (`똠`),
+    /// but a strict EUC-KR decoder on the gateway garbles them.
+    pub fn ks_x_1001(&mut self, field: &'static str, value: Option<&str>) -> &mut Self {
+        if let Some(found) = value.and_then(crate::charset::first_outside_ks_x_1001) {
+            self.violations.push(Violation::new(
+                field,
+                Rule::Constraint(
+                    format!(
+                        "is sent as EUC-KR (KS X 1001): {:?} at position {} is a CP949-only character the gateway would garble",
+                        found.character, found.position
+                    )
+                    .into(),
+                ),
+            ));
+        }
+        self
+    }
+
+    /// Refuses a URL that is not a full `http://` or `https://` URL.
+    pub fn http_url(&mut self, field: &'static str, value: Option<&str>) -> &mut Self {
+        if let Some(url) = value {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) {
+                self.violations.push(Violation::new(
+                    field,
+                    Rule::Constraint("must be a full URL starting with http:// or https://".into()),
+                ));
+            }
+        }
+        self
+    }
+
     /// The violations found so far.
     pub fn violations(&self) -> &[Violation] {
         &self.violations

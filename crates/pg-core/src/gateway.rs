@@ -296,9 +296,8 @@ pub struct InboundCallback<'a> {
     pub remote: Option<IpAddr>,
 }
 
-/// The state a callback reports.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// The state a callback reports. Serialized as its [`code`](EventStatus::code).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventStatus {
     /// A payment was approved.
@@ -311,6 +310,26 @@ pub enum EventStatus {
     Failed,
     /// A status code the manuals do not document, kept as received.
     Other(String),
+}
+
+impl EventStatus {
+    /// The status as stored and exported: `approved`, `cancelled`, `authenticated`, `failed`,
+    /// or an undocumented code as received (`99`).
+    pub fn code(&self) -> &str {
+        match self {
+            EventStatus::Approved => "approved",
+            EventStatus::Cancelled => "cancelled",
+            EventStatus::Authenticated => "authenticated",
+            EventStatus::Failed => "failed",
+            EventStatus::Other(code) => code,
+        }
+    }
+}
+
+impl Serialize for EventStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
 }
 
 /// A decoded callback, reduced to what every gateway has. The gateway crates' own decoders give
@@ -327,8 +346,12 @@ pub struct CallbackEvent {
     pub moid: Option<Moid>,
     /// Transaction id.
     pub tid: Option<Tid>,
-    /// Amount.
+    /// The amount this event moves: the approved amount of an approval, the cancelled amount of
+    /// a cancel.
     pub amount: Option<Won>,
+    /// The payment's original approved amount, when the callback says (a cancel carries it
+    /// beside the amount it cancels).
+    pub approved_amount: Option<Won>,
     /// Result code, when the callback has one.
     pub result_code: Option<String>,
     /// Distinguishes several events of one transaction and status (e.g. partial cancels).
@@ -345,13 +368,7 @@ impl CallbackEvent {
             .map(|t| t.as_str())
             .or(self.moid.as_ref().map(|m| m.as_str()))
             .unwrap_or("-");
-        let status = match &self.status {
-            EventStatus::Approved => "approved",
-            EventStatus::Cancelled => "cancelled",
-            EventStatus::Authenticated => "authenticated",
-            EventStatus::Failed => "failed",
-            EventStatus::Other(s) => s.as_str(),
-        };
+        let status = self.status.code();
         format!(
             "{}:{id}:{status}:{}",
             self.gateway,
@@ -416,6 +433,7 @@ mod tests {
             moid: Some(Moid::parse("order1").unwrap()),
             tid: Some(Tid::parse("testpay01m01011801181105238578").unwrap()),
             amount: Some(Won::new(1000)),
+            approved_amount: Some(Won::new(1000)),
             result_code: None,
             sequence: None,
         };
@@ -431,5 +449,8 @@ mod tests {
         );
         event.tid = None;
         assert_eq!(event.idempotency_key(), "innopay:order1:cancelled:2");
+        event.status = EventStatus::Other("99".into());
+        assert_eq!(serde_json::to_value(&event.status).unwrap(), "99");
+        assert_eq!(event.status.code(), "99");
     }
 }

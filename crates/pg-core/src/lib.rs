@@ -15,6 +15,7 @@ pub mod kst;
 pub mod result_code;
 pub mod secret;
 pub mod text;
+pub mod warning;
 pub mod won;
 
 pub use card_company::CardCompany;
@@ -33,4 +34,5 @@ pub use gateway::{
 pub use ids::{InvalidId, Mid, Moid, PhoneNumber, Tid};
 pub use kst::{Clock, FixedClock, KstDateTime, KstFormat, SystemClock};
 pub use secret::Secret;
+pub use warning::Warning;
 pub use won::{Won, WonError};

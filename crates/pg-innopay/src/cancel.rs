@@ -191,9 +191,41 @@ impl CancelRequest {
         Ok(HttpRequest::post_json(environment.cancel_url(), body))
     }
 
-    /// Reads the response (sans-I/O): JSON, form, or percent-encoded JSON.
+    /// Reads the response (sans-I/O): JSON, form, or percent-encoded JSON. A cancel that took
+    /// effect must report this cancel: an unreadable `pgApprovalAmt` or `pgTid`, or one that is
+    /// not the requested amount or transaction, is an error (the client reports it as outcome
+    /// unknown). Absent ones stay `None`: never filled from the request.
     pub fn parse_response(&self, response: &HttpResponse) -> Result<CancelOutcome, ProtocolError> {
-        parse_cancel_response(response)
+        let outcome = parse_cancel_response(response)?;
+        if let CancelOutcome::Cancelled(r) = &outcome {
+            let problem = if let Some(raw) = r.extra.get("pgApprovalAmt") {
+                Some(format!("pgApprovalAmt {raw:?} is not an amount"))
+            } else if let Some(raw) = r.extra.get("pgTid") {
+                Some(format!("pgTid {raw:?} is not a transaction id"))
+            } else if r.amount.is_some_and(|a| a != self.amount) {
+                Some(format!(
+                    "pgApprovalAmt {} differs from the requested cancelAmt {}",
+                    r.amount.unwrap_or_default(),
+                    self.amount
+                ))
+            } else if r.tid.as_ref().is_some_and(|t| t.as_str() != self.tid.as_str()) {
+                Some(format!(
+                    "pgTid {} differs from the requested tid {}",
+                    r.tid.as_ref().map(|t| t.as_str()).unwrap_or_default(),
+                    self.tid
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(ProtocolError::new(
+                    format!("resultCode {}, but {problem}: what was cancelled is unknown", r.code),
+                    response.body.clone(),
+                )
+                .with_status(response.status));
+            }
+        }
+        Ok(outcome)
     }
 }
 

@@ -279,6 +279,7 @@ impl<T: Transport> PaymentGateway for InnopayClient<T> {
                     moid: e.moid,
                     tid: None,
                     amount: None,
+                    approved_amount: None,
                     result_code: Some(e.result_code),
                     sequence: None,
                 })
@@ -298,8 +299,9 @@ impl<T: Transport> PaymentGateway for InnopayClient<T> {
     }
 }
 
-/// The neutral event of a notification. Cancels are told apart by the cancel's own tid, else
-/// its time, else its amount, so that each partial cancel is its own event.
+/// The neutral event of a notification: the amount it moves (a cancel's `cancelAmt`) and the
+/// payment's approved amount beside it. Cancels are told apart by the cancel's own tid, else its
+/// time, else its amount, so that each partial cancel is its own event.
 pub fn notification_event(n: &Notification) -> CallbackEvent {
     let status = match &n.status {
         NotificationStatus::Approved => EventStatus::Approved,
@@ -325,6 +327,7 @@ pub fn notification_event(n: &Notification) -> CallbackEvent {
         moid: Some(n.moid.clone()),
         tid: Some(n.pg_tid.clone()),
         amount: Some(n.amount()),
+        approved_amount: Some(n.approved_amount()),
         result_code: n.pg_result_code.as_ref().map(|c| c.to_string()),
         sequence,
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use pg_core::field_spec::{FieldSpec, Rule, Validator, Violation};
 use pg_core::{
     FieldValue, InvalidInput, KstDateTime, KstFormat, Mid, Moid, PhoneNumber, ProtocolError,
-    Refusal, Slot, Won,
+    Refusal, Slot, Warning, Won,
 };
 use pg_http::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -117,6 +117,7 @@ impl SmsPaymentRequestBuilder {
                 ));
             }
         }
+        v.positive(spec::AMT.name, amount);
         if let (Some(amount), Some(free)) = (amount, duty_free_amount) {
             if free > amount {
                 v.push(Violation::new(
@@ -265,7 +266,8 @@ pub struct SmsOrder {
     pub amount: Won,
     /// Tax-free amount, if any.
     pub duty_free_amount: Option<Won>,
-    /// Payment deadline (결제마감).
+    /// Payment deadline (결제마감); `None` when the answer's could not be read (see
+    /// `warnings`).
     pub deadline: Option<KstDateTime>,
     /// `resultMsg`: the SMS text sent to the buyer, with the payment link notice.
     pub message: String,
@@ -281,6 +283,9 @@ pub struct SmsOrder {
     pub user_id: Option<String>,
     /// Fields the manual does not list.
     pub extra: BTreeMap<String, Value>,
+    /// Fields of the answer that could not be read, though the order is registered (an odd
+    /// `payExpDate`).
+    pub warnings: Vec<Warning>,
 }
 
 /// The result of an SMS payment request.
@@ -310,9 +315,11 @@ const KNOWN: &[&str] = &[
 ];
 
 impl SmsPaymentRequest {
-    /// Reads the response (sans-I/O). Fields the response leaves out are taken from this
-    /// request as it was sent at `now` (the deadline included); extra, `null` and empty fields
-    /// are tolerated.
+    /// Reads the response (sans-I/O). A registered order's `moid`, `amt` and `dutyFreeAmt` must
+    /// be the requested ones: a difference (or an unreadable amount) is an error, which the
+    /// client reports as outcome unknown. Fields the response leaves out are taken from this
+    /// request as it was sent at `now` (the deadline included); an unreadable `payExpDate` is
+    /// a warning; extra, `null` and empty fields are tolerated.
     pub fn parse_response(
         &self,
         now: KstDateTime,
@@ -329,23 +336,54 @@ impl SmsPaymentRequest {
         {
             return Ok(SmsPaymentOutcome::Refused(Refusal { code, message }));
         }
+        // What the gateway registered must be what was asked: otherwise the outcome is unknown.
+        let mismatch = |what: String| {
+            json.violation(format!(
+                "resultCode {code}, but {what}: the order registered is not the one requested"
+            ))
+            .with_status(response.status)
+        };
         let moid = match json.text("moid") {
             Some(m) => {
-                Moid::received(&m).map_err(|e| json.violation(format!("field moid: {e}")))?
+                let m = Moid::received(&m).map_err(|e| json.violation(format!("field moid: {e}")))?;
+                if m.as_str() != self.moid.as_str() {
+                    return Err(mismatch(format!("moid {m} differs from the requested {}", self.moid)));
+                }
+                m
             }
             None => self.moid.clone(),
         };
+        let amount = json.won("amt")?.unwrap_or(self.amount);
+        if amount != self.amount {
+            return Err(mismatch(format!(
+                "amt {} differs from the requested {}",
+                amount.grouped(),
+                self.amount.grouped()
+            )));
+        }
+        let duty_free_amount = json.won("dutyFreeAmt")?;
+        if duty_free_amount.unwrap_or(Won::ZERO) != self.duty_free_amount.unwrap_or(Won::ZERO) {
+            return Err(mismatch(format!(
+                "dutyFreeAmt {:?} differs from the requested {:?}",
+                duty_free_amount, self.duty_free_amount
+            )));
+        }
+        // The deadline is shown to the buyer, not money: an odd one is a warning.
+        let mut warnings = Vec::new();
         let deadline = match json.text("payExpDate") {
-            Some(text) => Some(
-                KstDateTime::parse(&text, KstFormat::Dashed)
-                    .map_err(|e| json.violation(format!("field payExpDate: {e}")))?,
-            ),
+            Some(text) => match KstDateTime::parse(&text, KstFormat::Dashed) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    warnings.push(Warning::new("payExpDate", e.to_string(), &text));
+                    None
+                }
+            },
             None => Some(self.deadline_at(now)),
         };
         Ok(SmsPaymentOutcome::Registered(SmsOrder {
             moid,
-            amount: json.won("amt")?.unwrap_or(self.amount),
-            duty_free_amount: json.won("dutyFreeAmt")?,
+            amount,
+            duty_free_amount,
             deadline,
             message,
             goods_name: json.text("goodsName"),
@@ -354,6 +392,7 @@ impl SmsPaymentRequest {
             buyer_email: json.text("buyerEmail"),
             user_id: json.text("userId"),
             extra: json.extra(KNOWN),
+            warnings,
         }))
     }
 }

@@ -276,7 +276,16 @@ impl WebLinkRequest {
                 ));
             }
         }
+        v.positive(spec::AMT.name, amount)
+            .http_url(spec::RETURN_URL.name, self.return_url.as_deref());
         let encoding = self.encoding;
+        // Hangul sent as EUC-KR must be KS X 1001: the gateway decodes strict EUC-KR.
+        if encoding.is_some_and(|e| {
+            e.transport_charset() == Charset::EucKr || e.pre_encoding() == Some(Charset::EucKr)
+        }) {
+            v.ks_x_1001(spec::GOODS_NAME.name, self.goods_name.as_deref())
+                .ks_x_1001(spec::BUYER_NAME.name, self.buyer_name.as_deref());
+        }
         let values: Vec<(&'static pg_core::FieldSpec, Option<String>)> = vec![
             (
                 &spec::LICENSE_KEY,

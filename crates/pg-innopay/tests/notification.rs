@@ -188,40 +188,94 @@ fn required_fields_are_all_reported() {
 }
 
 #[test]
-fn malformed_amounts_name_the_field() {
+fn money_is_strict_and_everything_else_lenient() {
+    // The amounts that move money refuse the notification, naming the field.
     let err = Notification::decode(
-        b"moid=a&pgTid=t&status=25&approvalAmt=10.5&goodsAmt=abc&cashReceiptVat=-1&cancelAmt=1%2C00",
+        b"moid=a&pgTid=t&status=85&approvalAmt=10.5&goodsAmt=abc&cashReceiptVat=-1&cancelAmt=1%2C00",
         None,
     )
     .unwrap_err();
-    assert_eq!(
-        err.fields().collect::<Vec<_>>(),
-        ["goodsAmt", "approvalAmt", "cashReceiptVat", "cancelAmt"]
-    );
-    assert!(
-        err.violations()
-            .iter()
-            .all(|v| matches!(v.rule, Rule::Format { .. }))
-    );
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["approvalAmt", "cancelAmt"]);
+    // Amounts beyond the manual's 12 digits are refused, not stored as nothing.
+    let huge = Notification::decode(b"moid=a&pgTid=t&status=25&approvalAmt=9223372036854775808", None)
+        .unwrap_err();
+    assert_eq!(huge.fields().collect::<Vec<_>>(), ["approvalAmt"]);
+    assert!(Notification::decode(b"moid=a&pgTid=t&status=25&approvalAmt=999999999999", None).is_ok());
+    // goodsAmt is the amount only when approvalAmt is absent.
+    let err = Notification::decode(b"moid=a&pgTid=t&status=25&goodsAmt=abc", None).unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsAmt"]);
+    // A cancel must say how much it cancels.
+    let err = Notification::decode(b"moid=a&pgTid=t&status=85&approvalAmt=1000", None).unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["cancelAmt"]);
+    // Anything else that cannot be read is a warning, kept raw; the notification stands.
+    let n = Notification::decode(
+        b"moid=a&pgTid=t&status=25&approvalAmt=1000&goodsAmt=abc&cashReceiptVat=1.5&cancelApprovalAmt=x",
+        None,
+    )
+    .unwrap();
+    let warned: Vec<&str> = n.warnings.iter().map(|w| w.field.as_str()).collect();
+    assert_eq!(warned, ["goodsAmt", "cashReceiptVat", "cancelApprovalAmt"]);
+    assert_eq!(n.warnings[1].raw, "1.5");
+    assert!(n.extra.contains(&("cashReceiptVat".into(), "1.5".into())));
+    assert_eq!(n.amount(), Won::new(1000));
 }
 
 #[test]
-fn goods_arrays_must_agree() {
+fn status_is_a_short_code() {
+    for bad in ["250", "2%0A", "%0D", &"9".repeat(500_000)] {
+        let body = format!("moid=a&pgTid=t&status={bad}&approvalAmt=1");
+        let err = Notification::decode(body.as_bytes(), None).unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["status"], "{}", &bad[..bad.len().min(8)]);
+    }
+    let odd = Notification::decode(b"moid=a&pgTid=t&status=99&approvalAmt=1", None).unwrap();
+    assert_eq!(odd.status, NotificationStatus::Other("99".into()));
+}
+
+#[test]
+fn a_cancel_reports_the_amount_it_cancels_beside_the_original() {
+    let n = Notification::decode(
+        b"moid=a&pgTid=testpay01m01011801181105238578&status=85&approvalAmt=1000&cancelAmt=300&cancelPgTid=testpay01m01021801181105238579",
+        None,
+    )
+    .unwrap();
+    assert_eq!((n.amount(), n.approved_amount()), (Won::new(300), Won::new(1000)));
+    let event = pg_innopay::notification_event(&n);
+    assert_eq!(event.amount, Some(Won::new(300)));
+    assert_eq!(event.approved_amount, Some(Won::new(1000)));
+}
+
+#[test]
+fn goods_arrays_that_disagree_are_kept_with_a_warning() {
     let base = "moid=a&pgTid=t&status=25&approvalAmt=3";
-    let unequal = format!("{base}&goodsCodeArray[]=A&goodsCodeArray[]=B&goodsNameArray[]=x");
-    let err = Notification::decode(unequal.as_bytes(), None).unwrap_err();
-    assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsNameArray[]"]);
-    let size = format!("{base}&goodsSize=3&goodsCodeArray[]=A&goodsCodeArray[]=B");
-    let err = Notification::decode(size.as_bytes(), None).unwrap_err();
-    assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsSize"]);
-    let size_without_arrays = format!("{base}&goodsSize=1");
-    assert!(Notification::decode(size_without_arrays.as_bytes(), None).is_err());
-    let not_a_number = format!("{base}&goodsSize=two&goodsCodeArray[]=A");
-    let err = Notification::decode(not_a_number.as_bytes(), None).unwrap_err();
-    assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsSize"]);
-    let bad_count = format!("{base}&goodsCodeArray[]=A&goodsCntArray[]=x");
-    let err = Notification::decode(bad_count.as_bytes(), None).unwrap_err();
-    assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsCntArray[]"]);
+    let accepted = |body: &str| -> Notification {
+        Notification::decode(body.as_bytes(), None)
+            .unwrap_or_else(|e| panic!("{body}: refused: {e}"))
+    };
+    let warned = |n: &Notification| n.warnings.iter().map(|w| w.field.clone()).collect::<Vec<_>>();
+    // The probe's cases: each stored, acknowledged and handled.
+    let n = accepted(&format!("{base}&goodsSize=0&goodsCodeArray=&goodsNameArray="));
+    assert!(n.goods.is_empty() && n.warnings.is_empty(), "{n:?}");
+    let n = accepted(&format!("{base}&goodsSize=1"));
+    assert_eq!(warned(&n), ["goodsSize"]);
+    let n = accepted(&format!("{base}&goodsCodeArray[0]=A1&goodsNameArray[0]=%EC%83%81%ED%92%88&goodsCodeArray[1]=B2"));
+    assert_eq!(n.goods.len(), 2);
+    assert_eq!(n.goods[0].name.as_deref(), Some("상품"));
+    assert_eq!(n.goods[1].code.as_deref(), Some("B2"));
+    assert!(n.warnings.is_empty());
+    // Unequal lengths: no items, the arrays kept as received.
+    let n = accepted(&format!("{base}&goodsCodeArray[]=A&goodsCodeArray[]=B&goodsNameArray[]=x"));
+    assert!(n.goods.is_empty());
+    assert_eq!(warned(&n), ["goodsCodeArray[]"]);
+    assert_eq!(n.extra.len(), 3);
+    let n = accepted(&format!("{base}&goodsSize=3&goodsCodeArray[]=A&goodsCodeArray[]=B"));
+    assert_eq!((n.goods.len(), warned(&n)), (2, vec!["goodsSize".to_owned()]));
+    let n = accepted(&format!("{base}&goodsSize=two&goodsCodeArray[]=A"));
+    assert_eq!(warned(&n), ["goodsSize"]);
+    let n = accepted(&format!("{base}&goodsCodeArray[]=A&goodsCntArray[]=x"));
+    assert_eq!((n.goods[0].count, warned(&n)), (None, vec!["goodsCntArray[0]".to_owned()]));
+    // An index out of reach is not an array item: kept as an unknown field.
+    let n = accepted(&format!("{base}&goodsCodeArray[999999999]=A"));
+    assert!(n.goods.is_empty() && n.extra.len() == 1);
     // Without brackets, as repeated keys, arrays work too.
     let plain = format!("{base}&goodsSize=2&goodsCodeArray=A&goodsCodeArray=B");
     assert_eq!(
@@ -353,6 +407,15 @@ prop_compose! {
         bill_key in proptest::option::of(word()),
         extra in proptest::collection::vec((digits("x[A-Za-z]{1,8}"), text()), 0..3),
     ) -> Notification {
+        // A cancel always says how much it cancels.
+        let cancel = match status {
+            NotificationStatus::Cancelled => {
+                let mut c = cancel.unwrap_or_default();
+                c.amount = c.amount.or(Some(approval));
+                Some(c)
+            }
+            _ => cancel,
+        };
         Notification {
             trans_seq: Some("202403150000123".into()), user_id: None, user_name: names.0,
             user_phone_no: None, moid: pg_core::Moid::received(moid.as_str()).unwrap(), goods_name: names.1,
@@ -362,7 +425,8 @@ prop_compose! {
             pg_app_date: Some("20180313".into()), pg_app_time: Some("143015".into()), pg_tid,
             approval_amount: Some(approval), approval_number: Some("30012345".into()),
             cash_receipt: cash, card, cancel, goods, shipping, state_code: None,
-            bill_key: bill_key.map(|k| BillingKey::new(k.as_str())), extra, charset: Charset::Utf8,
+            bill_key: bill_key.map(|k| BillingKey::new(k.as_str())), extra, warnings: Vec::new(),
+            charset: Charset::Utf8,
         }
     }
 }

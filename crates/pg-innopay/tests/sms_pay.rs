@@ -19,12 +19,18 @@ fn client(mock: Arc<MockTransport>) -> InnopayClient<Arc<MockTransport>> {
         .with_clock(clock())
 }
 
-/// The manual's request example (2.2), as a request.
+/// The manual's request example (2.2), as a request — with the amount of the manual's answer
+/// (2.3): the two examples disagree (10,004 asked, 10,005 registered), which would be a
+/// mismatch (see `a_registered_order_that_differs_is_outcome_unknown`).
 fn manual_request() -> SmsPaymentRequest {
+    manual_request_of("10,005")
+}
+
+fn manual_request_of(amount: &str) -> SmsPaymentRequest {
     SmsPaymentRequest::builder()
         .moid("test20180313001")
         .goods_name("테스트상품")
-        .amount("10,004")
+        .amount(amount)
         .buyer_name("테스트")
         .buyer_phone("01012341234")
         .deadline("2018-03-13 23:59:59")
@@ -55,10 +61,10 @@ async fn sends_exactly_the_manual_request() {
             ("Accept".to_owned(), "application/json".to_owned())
         ]
     );
-    // Amounts and phone numbers go out as digits (the manual also accepts "10,004").
+    // Amounts and phone numbers go out as digits (the manual also accepts "10,005").
     assert_eq!(
         String::from_utf8(sent.body).unwrap(),
-        r#"{"mid":"testpay01m","moid":"test20180313001","goodsName":"테스트상품","amt":"10004","dutyFreeAmt":"","buyerName":"테스트","buyerTel":"01012341234","buyerEmail":"","payExpDate":"2018-03-13 23:59:59","userId":"","svcPrdtCd":"03"}"#
+        r#"{"mid":"testpay01m","moid":"test20180313001","goodsName":"테스트상품","amt":"10005","dutyFreeAmt":"","buyerName":"테스트","buyerTel":"01012341234","buyerEmail":"","payExpDate":"2018-03-13 23:59:59","userId":"","svcPrdtCd":"03"}"#
     );
 }
 
@@ -135,6 +141,50 @@ async fn tolerates_extra_missing_and_null_fields() {
     assert_eq!(order.message, "");
     assert_eq!(order.extra.len(), 2);
     assert_eq!(order.extra["newField"], "x");
+}
+
+#[tokio::test]
+async fn a_registered_order_that_differs_is_outcome_unknown() {
+    // The manual's own examples: 10,004 requested, 10,005 registered.
+    let mock = Arc::new(MockTransport::new());
+    mock.push(HttpResponse::json(MANUAL_RESPONSE));
+    let err = client(mock.clone())
+        .request_sms_payment(&manual_request_of("10,004"))
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("10,005") && text.contains("10,004"), "{text}");
+    // Another order number.
+    mock.push(HttpResponse::json(
+        MANUAL_RESPONSE.replace("test20180313001", "test20180313999"),
+    ));
+    let err = client(mock.clone())
+        .request_sms_payment(&manual_request())
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown() && err.to_string().contains("test20180313999"), "{err}");
+    // An unreadable amount.
+    mock.push(HttpResponse::json(MANUAL_RESPONSE.replace("10,005", "10.005")));
+    assert!(client(mock.clone())
+        .request_sms_payment(&manual_request())
+        .await
+        .unwrap_err()
+        .is_outcome_unknown());
+    // A malformed deadline is only a warning on the registered order.
+    mock.push(HttpResponse::json(
+        MANUAL_RESPONSE.replace("2018-03-13 23:59:59", "2018/03/13"),
+    ));
+    let SmsPaymentOutcome::Registered(order) = client(mock)
+        .request_sms_payment(&manual_request())
+        .await
+        .unwrap()
+    else {
+        panic!("registered");
+    };
+    assert_eq!(order.deadline, None);
+    assert_eq!(order.warnings.len(), 1);
+    assert_eq!((order.warnings[0].field.as_str(), order.warnings[0].raw.as_str()), ("payExpDate", "2018/03/13"));
 }
 
 #[tokio::test]

@@ -297,3 +297,37 @@ fn bad_credentials_are_reported() {
     // The license key is sensitive: its characters are not quoted.
     assert!(!err.to_string().contains('키'), "{err}");
 }
+
+#[test]
+fn zero_amounts_scripts_and_cp949_only_hangul_are_refused() {
+    let credentials = Credentials::sandbox_manual_entry();
+    let err = example()
+        .amount(0u64)
+        .build(&credentials, &Environment::Live)
+        .unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
+    for url in ["javascript:alert(1)", "ftp://shop/r", "//shop/r", "shop.example/r"] {
+        let err = example()
+            .return_url(url)
+            .build(&credentials, &Environment::Live)
+            .unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["ReturnUrl"], "{url}");
+    }
+    // 똠 is CP949 only: refused where the gateway decodes EUC-KR, named in the message.
+    for encoding in [WebLinkEncoding::EucKr, WebLinkEncoding::UrlEucKr] {
+        let err = example()
+            .goods_name("똠양꿍")
+            .buyer_name("김똠")
+            .encoding(encoding)
+            .build(&credentials, &Environment::Live)
+            .unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["GoodsName", "BuyerName"], "{encoding:?}");
+        assert!(err.to_string().contains("'똠'"), "{err}");
+    }
+    // UTF-8 carries it.
+    assert!(example()
+        .goods_name("똠양꿍")
+        .encoding(WebLinkEncoding::Utf8)
+        .build(&credentials, &Environment::Live)
+        .is_ok());
+}

@@ -306,6 +306,7 @@ impl<T: Transport> PaymentGateway for SmartroClient<T> {
             moid,
             tid,
             amount,
+            approved_amount: None,
             result_code: code,
             sequence: None,
         };
@@ -378,6 +379,8 @@ pub fn renotification_event(n: &ReNotification) -> CallbackEvent {
         moid: Some(n.moid.clone()),
         tid: Some(tid),
         amount: Some(n.amount),
+        // The old format says how much a cancel cancels, not what the payment was.
+        approved_amount: (n.state() == ReNotificationState::Approved).then_some(n.amount),
         result_code: Some(n.result_code.clone()),
         sequence,
     }

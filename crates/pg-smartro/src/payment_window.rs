@@ -269,21 +269,9 @@ impl PaymentWindowRequest {
                 ));
             }
         }
-        for (field, url) in [
-            (&spec::RETURN_URL, &self.return_url),
-            (&spec::STOP_URL, &self.stop_url),
-        ] {
-            if let Some(url) = url {
-                if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    v.push(Violation::new(
-                        field.name,
-                        Rule::Constraint(
-                            "must be a full URL starting with http:// or https://".into(),
-                        ),
-                    ));
-                }
-            }
-        }
+        v.http_url(spec::RETURN_URL.name, self.return_url.as_deref())
+            .http_url(spec::STOP_URL.name, self.stop_url.as_deref())
+            .positive(spec::AMT.name, amount);
         if let (Some(amount), Some(free)) = (amount, tax_free) {
             if free > amount {
                 v.push(Violation::new(

@@ -3,10 +3,13 @@
 
 use pg_core::field_spec::{Rule, Validator, Violation};
 use pg_core::form::{Form, FormLimits};
-use pg_core::{CardCompany, CompactString, InvalidInput, MaskedCardNumber, Moid, Tid, Won};
+use pg_core::{
+    CardCompany, CompactString, InvalidInput, MaskedCardNumber, Moid, Tid, Warning, Won,
+};
 
+use super::goods;
 use super::{
-    BillingKey, CancelDetails, CardDetails, CashReceipt, CashReceiptKind, LineItem, Notification,
+    BillingKey, CancelDetails, CardDetails, CashReceipt, CashReceiptKind, Notification,
     NotificationStatus, PayMethod, Shipping,
 };
 
@@ -16,7 +19,7 @@ macro_rules! scalar_fields {
     ($($variant:ident = $name:literal,)*) => {
         /// A scalar field of the manual, in table order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub(super) enum F {
+        pub(crate) enum F {
             $($variant,)*
         }
 
@@ -98,10 +101,13 @@ pub(super) const ARRAYS: [&str; 5] = [
 ];
 
 /// Values gathered in one pass.
-struct Raw<'a> {
+pub(super) struct Raw<'a> {
     scalars: [Option<&'a str>; SCALAR_COUNT],
-    arrays: [Vec<&'a str>; 5],
-    extra: Vec<(CompactString, CompactString)>,
+    /// The goods arrays, sent as `name[]` or `name`, in order.
+    pub(super) arrays: [Vec<&'a str>; 5],
+    /// Items sent with an index, `name[3]`: (array, index, value).
+    pub(super) indexed: Vec<(usize, usize, &'a str)>,
+    pub(super) extra: Vec<(CompactString, CompactString)>,
 }
 
 const SCALAR_COUNT: usize = 53;
@@ -109,6 +115,26 @@ const SCALAR_COUNT: usize = 53;
 impl<'a> Raw<'a> {
     fn get(&self, f: F) -> Option<&'a str> {
         self.scalars[f as usize]
+    }
+
+    /// A money field (an amount this notification reports): unreadable is a violation.
+    fn money(&self, f: F, v: &mut Validator) -> Option<Won> {
+        money(self.code(f), SCALARS[f as usize], v)
+    }
+
+    /// A lenient amount (a receipt's VAT, a line item): unreadable is a warning, and the raw
+    /// value is kept.
+    fn lenient_won(&mut self, f: F, warnings: &mut Vec<Warning>) -> Option<Won> {
+        let text = self.code(f)?;
+        match Won::parse(text) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                let name = SCALARS[f as usize];
+                warnings.push(Warning::new(name, format!("not an amount of won: {e}"), text));
+                self.extra.push((name.into(), text.into()));
+                None
+            }
+        }
     }
 
     /// A free-text field: as sent, `None` when empty.
@@ -119,14 +145,10 @@ impl<'a> Raw<'a> {
     }
 
     /// A code or identifier field: trimmed, `None` when blank.
-    fn code(&self, f: F) -> Option<&'a str> {
+    pub(super) fn code(&self, f: F) -> Option<&'a str> {
         self.get(f)
             .map(pg_core::text::trim)
             .filter(|v| !v.is_empty())
-    }
-
-    fn won(&self, f: F, v: &mut Validator) -> Option<Won> {
-        parse_won(self.code(f), SCALARS[f as usize], v)
     }
 
     fn any(&self, fields: &[F]) -> bool {
@@ -134,9 +156,20 @@ impl<'a> Raw<'a> {
     }
 }
 
-fn parse_won(text: Option<&str>, field: &'static str, v: &mut Validator) -> Option<Won> {
+/// The largest amount a notification may carry: the manual's 12-digit money fields.
+pub(super) const MAX_AMOUNT: Won = Won::new(999_999_999_999);
+
+/// An amount that moves money: unreadable, or over 12 digits, is a violation.
+fn money(text: Option<&str>, field: &'static str, v: &mut Validator) -> Option<Won> {
     match Won::parse(text?) {
-        Ok(w) => Some(w),
+        Ok(w) if w <= MAX_AMOUNT => Some(w),
+        Ok(_) => {
+            v.push(Violation::new(
+                field,
+                Rule::Constraint("is an amount of at most 12 digits".into()),
+            ));
+            None
+        }
         Err(e) => {
             v.push(Violation::new(
                 field,
@@ -175,6 +208,7 @@ impl Notification {
         let mut raw = Raw {
             scalars: [None; SCALAR_COUNT],
             arrays: Default::default(),
+            indexed: Vec::new(),
             extra: Vec::new(),
         };
         for (name, value) in form.pairs() {
@@ -184,16 +218,19 @@ impl Notification {
                     *slot = Some(value);
                     continue;
                 }
-            } else {
-                let stem = name.strip_suffix("[]").unwrap_or(name);
-                if let Some(i) = ARRAYS.iter().position(|a| *a == stem) {
-                    raw.arrays[i].push(value);
-                    continue;
+            } else if let Some((array, index)) = goods::array_of(name) {
+                match index {
+                    None => raw.arrays[array].push(value),
+                    Some(index) => raw.indexed.push((array, index, value)),
                 }
+                continue;
             }
             raw.extra.push((name.into(), value.into()));
         }
+        // Strict: what identifies the payment and the money it moves; a violation refuses the
+        // notification (the gateway resends). Lenient: everything else, kept and warned about.
         let mut v = Validator::new();
+        let mut warnings = Vec::new();
         let moid = match raw.code(F::Moid) {
             None => {
                 v.push(Violation::new("moid", Rule::Missing));
@@ -212,18 +249,21 @@ impl Notification {
                 .map_err(|e| v.push(Violation::new("pgTid", id_rule(e))))
                 .ok(),
         };
-        let status = raw.code(F::Status).map(NotificationStatus::from_code);
-        if status.is_none() {
-            v.push(Violation::new("status", Rule::Missing));
-        }
-        let goods_amount = raw.won(F::GoodsAmt, &mut v);
-        let approval_amount = raw.won(F::ApprovalAmt, &mut v);
+        let status = status_of(raw.get(F::Status), &mut v);
+        // The amount: `approvalAmt`, else `goodsAmt` (then strict, since it is the amount).
+        let approval_amount = raw.money(F::ApprovalAmt, &mut v);
+        let goods_amount = if raw.code(F::ApprovalAmt).is_some() {
+            raw.lenient_won(F::GoodsAmt, &mut warnings)
+        } else {
+            raw.money(F::GoodsAmt, &mut v)
+        };
         if raw.code(F::GoodsAmt).is_none() && raw.code(F::ApprovalAmt).is_none() {
             v.push(Violation::new("approvalAmt", Rule::Missing));
         }
-        let cash_receipt = decode_cash_receipt(&raw, &mut v);
-        let cancel = decode_cancel(&raw, &mut v);
-        let goods = decode_goods(&raw, &mut v);
+        let cancelled = status == Some(NotificationStatus::Cancelled);
+        let cash_receipt = decode_cash_receipt(&mut raw, &mut warnings);
+        let cancel = decode_cancel(&mut raw, cancelled, &mut v, &mut warnings);
+        let goods = goods::decode(&mut raw, &mut warnings);
         let card = raw
             .any(&[
                 F::CardNo,
@@ -297,6 +337,7 @@ impl Notification {
             state_code: code(F::StateCd),
             bill_key: raw.code(F::BillKey).map(BillingKey::new),
             extra: raw.extra,
+            warnings,
             charset: form.charset(),
         })
     }
@@ -309,7 +350,27 @@ fn id_rule(e: pg_core::InvalidId) -> Rule {
     }
 }
 
-fn decode_cash_receipt(raw: &Raw<'_>, v: &mut Validator) -> Option<CashReceipt> {
+/// `status`: a code of at most 2 letters or digits (`25`, `85`; others kept as received).
+fn status_of(raw: Option<&str>, v: &mut Validator) -> Option<NotificationStatus> {
+    let code = raw.map(|r| r.trim_matches(' ')).unwrap_or_default();
+    if code.is_empty() {
+        v.push(Violation::new("status", Rule::Missing));
+        return None;
+    }
+    if code.len() > 2 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        v.push(Violation::new(
+            "status",
+            Rule::Format {
+                expected: "a status code of at most 2 letters or digits (25, 85)",
+                reason: format!("{} characters", code.chars().count()),
+            },
+        ));
+        return None;
+    }
+    Some(NotificationStatus::from_code(code))
+}
+
+fn decode_cash_receipt(raw: &mut Raw<'_>, w: &mut Vec<Warning>) -> Option<CashReceipt> {
     if !raw.any(&[
         F::CashReceiptType,
         F::CashReceiptTypeName,
@@ -321,12 +382,19 @@ fn decode_cash_receipt(raw: &Raw<'_>, v: &mut Validator) -> Option<CashReceipt> 
     Some(CashReceipt {
         kind: raw.code(F::CashReceiptType).map(CashReceiptKind::from_code),
         kind_name: raw.text(F::CashReceiptTypeName),
-        supply_amount: raw.won(F::CashReceiptSupplyAmt, v),
-        vat: raw.won(F::CashReceiptVat, v),
+        supply_amount: raw.lenient_won(F::CashReceiptSupplyAmt, w),
+        vat: raw.lenient_won(F::CashReceiptVat, w),
     })
 }
 
-fn decode_cancel(raw: &Raw<'_>, v: &mut Validator) -> Option<CancelDetails> {
+/// The cancel block (4.2.4). On a cancel (`status` 85), `cancelAmt` is the amount the event
+/// moves: required and strict. `cancelPgTid` identifies the cancel: strict when sent.
+fn decode_cancel(
+    raw: &mut Raw<'_>,
+    cancelled: bool,
+    v: &mut Validator,
+    w: &mut Vec<Warning>,
+) -> Option<CancelDetails> {
     const NAMES: [F; 9] = [
         F::CancelAmt,
         F::CancelMsg,
@@ -338,6 +406,12 @@ fn decode_cancel(raw: &Raw<'_>, v: &mut Validator) -> Option<CancelDetails> {
         F::CancelApprovalAmt,
         F::CancelApprovalNo,
     ];
+    if cancelled && raw.code(F::CancelAmt).is_none() {
+        v.push(Violation::new(
+            "cancelAmt",
+            Rule::Constraint("is required on a cancel (status 85): the amount it cancels".into()),
+        ));
+    }
     if !raw.any(&NAMES) {
         return None;
     }
@@ -347,88 +421,14 @@ fn decode_cancel(raw: &Raw<'_>, v: &mut Validator) -> Option<CancelDetails> {
             .ok()
     });
     Some(CancelDetails {
-        amount: raw.won(F::CancelAmt, v),
+        amount: raw.money(F::CancelAmt, v),
         message: raw.text(F::CancelMsg),
         result_code: raw.code(F::CancelResultCode).map(CompactString::from),
         result_message: raw.text(F::CancelResultMsg),
         app_date: raw.code(F::CancelAppDate).map(CompactString::from),
         app_time: raw.code(F::CancelAppTime).map(CompactString::from),
         pg_tid,
-        approval_amount: raw.won(F::CancelApprovalAmt, v),
+        approval_amount: raw.lenient_won(F::CancelApprovalAmt, w),
         approval_number: raw.code(F::CancelApprovalNo).map(CompactString::from),
     })
-}
-
-/// Zips the goods arrays. Present arrays must have equal lengths, and `goodsSize`, when sent,
-/// must equal the number of items.
-fn decode_goods(raw: &Raw<'_>, v: &mut Validator) -> Vec<LineItem> {
-    let lengths: Vec<(&str, usize)> = ARRAYS
-        .iter()
-        .zip(&raw.arrays)
-        .filter(|(_, values)| !values.is_empty())
-        .map(|(name, values)| (*name, values.len()))
-        .collect();
-    let count = lengths.first().map_or(0, |(_, n)| *n);
-    if let Some((name, n)) = lengths.iter().find(|(_, n)| *n != count) {
-        v.push(Violation::new(
-            format!("{name}[]"),
-            Rule::Constraint(
-                format!(
-                    "goods arrays must have equal lengths: {} has {count}, {name}[] has {n}",
-                    lengths[0].0
-                )
-                .into(),
-            ),
-        ));
-        return Vec::new();
-    }
-    if let Some(size) = raw.code(F::GoodsSize) {
-        match size.parse::<usize>() {
-            Ok(size) if size == count => {}
-            Ok(size) => {
-                v.push(Violation::new(
-                    "goodsSize",
-                    Rule::Constraint(
-                        format!("is {size}, but the goods arrays have {count} items").into(),
-                    ),
-                ));
-            }
-            Err(_) => {
-                v.push(Violation::new(
-                    "goodsSize",
-                    Rule::Format {
-                        expected: "a count (digits)",
-                        reason: format!("{size:?} is not a number"),
-                    },
-                ));
-            }
-        }
-    }
-    let item = |array: usize, i: usize| {
-        raw.arrays[array]
-            .get(i)
-            .copied()
-            .filter(|s| !s.trim().is_empty())
-    };
-    (0..count)
-        .map(|i| LineItem {
-            code: item(0, i).map(|s| CompactString::from(s.trim())),
-            name: item(1, i).map(CompactString::from),
-            amount: parse_won(item(2, i), "goodsAmtArray[]", v),
-            count: item(3, i).and_then(|c| match Won::parse(c) {
-                Ok(n) => Some(n.get()),
-                Err(e) => {
-                    v.push(Violation::new(
-                        "goodsCntArray[]",
-                        Rule::Format {
-                            expected: "a count (digits)",
-                            reason: e.to_string(),
-                        },
-                    ));
-                    None
-                }
-            }),
-            total: parse_won(item(4, i), "totalAmtArray[]", v),
-        })
-        .collect()
 }

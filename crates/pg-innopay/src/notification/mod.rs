@@ -16,11 +16,13 @@
 
 mod decode;
 mod encode;
+mod goods;
 
 use std::fmt;
 
 use pg_core::{
-    CardCompany, Charset, CompactString, KstDateTime, MaskedCardNumber, Moid, Secret, Tid, Won,
+    CardCompany, Charset, CompactString, KstDateTime, MaskedCardNumber, Moid, Secret, Tid, Warning,
+    Won,
 };
 use serde::{Serialize, Serializer};
 
@@ -95,16 +97,29 @@ pub struct Notification {
     pub state_code: Option<CompactString>,
     /// `billKey`, sent by auto-billing variants: a secret.
     pub bill_key: Option<BillingKey>,
-    /// Fields the manual does not list, in order, as received.
+    /// Fields the manual does not list, and listed fields whose value could not be read, in
+    /// order, as received.
     pub extra: Vec<(CompactString, CompactString)>,
+    /// What could not be read but did not stop the notification (an odd receipt amount, goods
+    /// arrays that disagree): each field, what is wrong, and the value received.
+    pub warnings: Vec<Warning>,
     /// The charset the body was in.
     pub charset: Charset,
 }
 
 impl Notification {
-    /// The amount the notification reports: `approvalAmt`, else `goodsAmt` (decoding
-    /// guarantees one of them).
+    /// The amount this notification moves: a cancel's `cancelAmt`, an approval's amount.
+    /// Decoding guarantees it (a cancel without `cancelAmt` is refused).
     pub fn amount(&self) -> Won {
+        match (&self.status, &self.cancel) {
+            (NotificationStatus::Cancelled, Some(CancelDetails { amount: Some(a), .. })) => *a,
+            _ => self.approved_amount(),
+        }
+    }
+
+    /// The payment's approved amount: `approvalAmt`, else `goodsAmt` (decoding guarantees one
+    /// of them). On a cancel, the original payment's amount.
+    pub fn approved_amount(&self) -> Won {
         self.approval_amount
             .or(self.goods_amount)
             .unwrap_or(Won::ZERO)

@@ -220,7 +220,9 @@ mod tests {
 
     #[test]
     fn ks_x_1001_has_the_2350_hangul_of_the_standard() {
-        let hangul = ('\u{AC00}'..='\u{D7A3}').filter(|c| ks_x_1001_encodable(*c)).count();
+        let hangul = ('\u{AC00}'..='\u{D7A3}')
+            .filter(|c| ks_x_1001_encodable(*c))
+            .count();
         assert_eq!(hangul, 2350);
         assert!(ks_x_1001_encodable('가') && ks_x_1001_encodable('힝') && ks_x_1001_encodable('A'));
         // CP949 encodes it, KS X 1001 does not.

@@ -253,6 +253,46 @@ impl fmt::Display for Violation {
     }
 }
 
+/// Reads an amount that moves money, as a gateway sends it: digits, grouped or not, at most 12
+/// of them (the manuals' money fields). Anything else names the field.
+pub fn read_money(field: &'static str, text: &str) -> Result<crate::Won, Violation> {
+    const MAX: crate::Won = crate::Won::new(999_999_999_999);
+    match crate::Won::parse(text) {
+        Ok(w) if w <= MAX => Ok(w),
+        Ok(_) => Err(Violation::new(
+            field,
+            Rule::Constraint("is an amount of at most 12 digits".into()),
+        )),
+        Err(e) => Err(Violation::new(
+            field,
+            Rule::Format {
+                expected: "an amount of won",
+                reason: e.to_string(),
+            },
+        )),
+    }
+}
+
+/// Reads a result or status code as a gateway sends it: surrounding spaces trimmed, then 1 to
+/// `max` ASCII letters or digits (no control characters, nothing that could pass for another
+/// field).
+pub fn read_code<'t>(field: &'static str, raw: &'t str, max: usize) -> Result<&'t str, Violation> {
+    let code = raw.trim_matches(' ');
+    if code.is_empty() {
+        return Err(Violation::new(field, Rule::Missing));
+    }
+    if code.len() > max || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Violation::new(
+            field,
+            Rule::Format {
+                expected: "a code of ASCII letters or digits",
+                reason: format!("{} characters, at most {max} allowed", code.chars().count()),
+            },
+        ));
+    }
+    Ok(code)
+}
+
 /// Collects the violations of a whole request.
 ///
 /// ```
@@ -292,8 +332,10 @@ impl Validator {
     /// Refuses an amount of zero (a payment of nothing is a bug, never a request).
     pub fn positive(&mut self, field: &'static str, amount: Option<crate::Won>) -> &mut Self {
         if amount.is_some_and(crate::Won::is_zero) {
-            self.violations
-                .push(Violation::new(field, Rule::Constraint("must be more than 0".into())));
+            self.violations.push(Violation::new(
+                field,
+                Rule::Constraint("must be more than 0".into()),
+            ));
         }
         self
     }

@@ -40,6 +40,10 @@ impl Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} (received {:?})", self.field, self.problem, self.raw)
+        write!(
+            f,
+            "{}: {} (received {:?})",
+            self.field, self.problem, self.raw
+        )
     }
 }

@@ -208,7 +208,11 @@ impl CancelRequest {
                     r.amount.unwrap_or_default(),
                     self.amount
                 ))
-            } else if r.tid.as_ref().is_some_and(|t| t.as_str() != self.tid.as_str()) {
+            } else if r
+                .tid
+                .as_ref()
+                .is_some_and(|t| t.as_str() != self.tid.as_str())
+            {
                 Some(format!(
                     "pgTid {} differs from the requested tid {}",
                     r.tid.as_ref().map(|t| t.as_str()).unwrap_or_default(),
@@ -219,7 +223,10 @@ impl CancelRequest {
             };
             if let Some(problem) = problem {
                 return Err(ProtocolError::new(
-                    format!("resultCode {}, but {problem}: what was cancelled is unknown", r.code),
+                    format!(
+                        "resultCode {}, but {problem}: what was cancelled is unknown",
+                        r.code
+                    ),
                     response.body.clone(),
                 )
                 .with_status(response.status));

@@ -345,9 +345,13 @@ impl SmsPaymentRequest {
         };
         let moid = match json.text("moid") {
             Some(m) => {
-                let m = Moid::received(&m).map_err(|e| json.violation(format!("field moid: {e}")))?;
+                let m =
+                    Moid::received(&m).map_err(|e| json.violation(format!("field moid: {e}")))?;
                 if m.as_str() != self.moid.as_str() {
-                    return Err(mismatch(format!("moid {m} differs from the requested {}", self.moid)));
+                    return Err(mismatch(format!(
+                        "moid {m} differs from the requested {}",
+                        self.moid
+                    )));
                 }
                 m
             }

@@ -223,10 +223,19 @@ async fn bad_input_sends_nothing() {
 #[tokio::test]
 async fn a_cancel_answer_must_report_this_cancel() {
     for (answer, what) in [
-        (MANUAL_RESPONSE.replace("\"1000\"", "\"2000\""), "2,000 instead of 1,000"),
-        (MANUAL_RESPONSE.replace("\"1000\"", "\"1O00\""), "an unreadable amount"),
         (
-            MANUAL_RESPONSE.replace("testpay01m01011801181105238578", "testpay01m01011801181105239999"),
+            MANUAL_RESPONSE.replace("\"1000\"", "\"2000\""),
+            "2,000 instead of 1,000",
+        ),
+        (
+            MANUAL_RESPONSE.replace("\"1000\"", "\"1O00\""),
+            "an unreadable amount",
+        ),
+        (
+            MANUAL_RESPONSE.replace(
+                "testpay01m01011801181105238578",
+                "testpay01m01011801181105239999",
+            ),
             "another transaction",
         ),
     ] {
@@ -237,13 +246,20 @@ async fn a_cancel_answer_must_report_this_cancel() {
     }
     // An answer without the amount or tid is not filled from the request.
     let mock = Arc::new(MockTransport::new());
-    mock.push(HttpResponse::json(r#"{"resultCode":"2001","resultMsg":"취소 성공"}"#));
+    mock.push(HttpResponse::json(
+        r#"{"resultCode":"2001","resultMsg":"취소 성공"}"#,
+    ));
     let CancelOutcome::Cancelled(r) = client(mock).cancel(&manual_request()).await.unwrap() else {
         panic!("cancelled");
     };
     assert_eq!((r.amount, r.tid), (None, None));
     // A refusal carries whatever it carries: not compared.
     let mock = Arc::new(MockTransport::new());
-    mock.push(HttpResponse::json(r#"{"resultCode":"2026","resultMsg":"x","pgApprovalAmt":"9"}"#));
-    assert!(matches!(client(mock).cancel(&manual_request()).await.unwrap(), CancelOutcome::Refused(_)));
+    mock.push(HttpResponse::json(
+        r#"{"resultCode":"2026","resultMsg":"x","pgApprovalAmt":"9"}"#,
+    ));
+    assert!(matches!(
+        client(mock).cancel(&manual_request()).await.unwrap(),
+        CancelOutcome::Refused(_)
+    ));
 }

@@ -195,12 +195,20 @@ fn money_is_strict_and_everything_else_lenient() {
         None,
     )
     .unwrap_err();
-    assert_eq!(err.fields().collect::<Vec<_>>(), ["approvalAmt", "cancelAmt"]);
+    assert_eq!(
+        err.fields().collect::<Vec<_>>(),
+        ["approvalAmt", "cancelAmt"]
+    );
     // Amounts beyond the manual's 12 digits are refused, not stored as nothing.
-    let huge = Notification::decode(b"moid=a&pgTid=t&status=25&approvalAmt=9223372036854775808", None)
-        .unwrap_err();
+    let huge = Notification::decode(
+        b"moid=a&pgTid=t&status=25&approvalAmt=9223372036854775808",
+        None,
+    )
+    .unwrap_err();
     assert_eq!(huge.fields().collect::<Vec<_>>(), ["approvalAmt"]);
-    assert!(Notification::decode(b"moid=a&pgTid=t&status=25&approvalAmt=999999999999", None).is_ok());
+    assert!(
+        Notification::decode(b"moid=a&pgTid=t&status=25&approvalAmt=999999999999", None).is_ok()
+    );
     // goodsAmt is the amount only when approvalAmt is absent.
     let err = Notification::decode(b"moid=a&pgTid=t&status=25&goodsAmt=abc", None).unwrap_err();
     assert_eq!(err.fields().collect::<Vec<_>>(), ["goodsAmt"]);
@@ -225,7 +233,12 @@ fn status_is_a_short_code() {
     for bad in ["250", "2%0A", "%0D", &"9".repeat(500_000)] {
         let body = format!("moid=a&pgTid=t&status={bad}&approvalAmt=1");
         let err = Notification::decode(body.as_bytes(), None).unwrap_err();
-        assert_eq!(err.fields().collect::<Vec<_>>(), ["status"], "{}", &bad[..bad.len().min(8)]);
+        assert_eq!(
+            err.fields().collect::<Vec<_>>(),
+            ["status"],
+            "{}",
+            &bad[..bad.len().min(8)]
+        );
     }
     let odd = Notification::decode(b"moid=a&pgTid=t&status=99&approvalAmt=1", None).unwrap();
     assert_eq!(odd.status, NotificationStatus::Other("99".into()));
@@ -238,7 +251,10 @@ fn a_cancel_reports_the_amount_it_cancels_beside_the_original() {
         None,
     )
     .unwrap();
-    assert_eq!((n.amount(), n.approved_amount()), (Won::new(300), Won::new(1000)));
+    assert_eq!(
+        (n.amount(), n.approved_amount()),
+        (Won::new(300), Won::new(1000))
+    );
     let event = pg_innopay::notification_event(&n);
     assert_eq!(event.amount, Some(Won::new(300)));
     assert_eq!(event.approved_amount, Some(Won::new(1000)));
@@ -251,28 +267,47 @@ fn goods_arrays_that_disagree_are_kept_with_a_warning() {
         Notification::decode(body.as_bytes(), None)
             .unwrap_or_else(|e| panic!("{body}: refused: {e}"))
     };
-    let warned = |n: &Notification| n.warnings.iter().map(|w| w.field.clone()).collect::<Vec<_>>();
+    let warned = |n: &Notification| {
+        n.warnings
+            .iter()
+            .map(|w| w.field.clone())
+            .collect::<Vec<_>>()
+    };
     // The probe's cases: each stored, acknowledged and handled.
-    let n = accepted(&format!("{base}&goodsSize=0&goodsCodeArray=&goodsNameArray="));
+    let n = accepted(&format!(
+        "{base}&goodsSize=0&goodsCodeArray=&goodsNameArray="
+    ));
     assert!(n.goods.is_empty() && n.warnings.is_empty(), "{n:?}");
     let n = accepted(&format!("{base}&goodsSize=1"));
     assert_eq!(warned(&n), ["goodsSize"]);
-    let n = accepted(&format!("{base}&goodsCodeArray[0]=A1&goodsNameArray[0]=%EC%83%81%ED%92%88&goodsCodeArray[1]=B2"));
+    let n = accepted(&format!(
+        "{base}&goodsCodeArray[0]=A1&goodsNameArray[0]=%EC%83%81%ED%92%88&goodsCodeArray[1]=B2"
+    ));
     assert_eq!(n.goods.len(), 2);
     assert_eq!(n.goods[0].name.as_deref(), Some("상품"));
     assert_eq!(n.goods[1].code.as_deref(), Some("B2"));
     assert!(n.warnings.is_empty());
     // Unequal lengths: no items, the arrays kept as received.
-    let n = accepted(&format!("{base}&goodsCodeArray[]=A&goodsCodeArray[]=B&goodsNameArray[]=x"));
+    let n = accepted(&format!(
+        "{base}&goodsCodeArray[]=A&goodsCodeArray[]=B&goodsNameArray[]=x"
+    ));
     assert!(n.goods.is_empty());
     assert_eq!(warned(&n), ["goodsCodeArray[]"]);
     assert_eq!(n.extra.len(), 3);
-    let n = accepted(&format!("{base}&goodsSize=3&goodsCodeArray[]=A&goodsCodeArray[]=B"));
-    assert_eq!((n.goods.len(), warned(&n)), (2, vec!["goodsSize".to_owned()]));
+    let n = accepted(&format!(
+        "{base}&goodsSize=3&goodsCodeArray[]=A&goodsCodeArray[]=B"
+    ));
+    assert_eq!(
+        (n.goods.len(), warned(&n)),
+        (2, vec!["goodsSize".to_owned()])
+    );
     let n = accepted(&format!("{base}&goodsSize=two&goodsCodeArray[]=A"));
     assert_eq!(warned(&n), ["goodsSize"]);
     let n = accepted(&format!("{base}&goodsCodeArray[]=A&goodsCntArray[]=x"));
-    assert_eq!((n.goods[0].count, warned(&n)), (None, vec!["goodsCntArray[0]".to_owned()]));
+    assert_eq!(
+        (n.goods[0].count, warned(&n)),
+        (None, vec!["goodsCntArray[0]".to_owned()])
+    );
     // An index out of reach is not an array item: kept as an unknown field.
     let n = accepted(&format!("{base}&goodsCodeArray[999999999]=A"));
     assert!(n.goods.is_empty() && n.extra.len() == 1);

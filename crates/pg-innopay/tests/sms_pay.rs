@@ -163,14 +163,21 @@ async fn a_registered_order_that_differs_is_outcome_unknown() {
         .request_sms_payment(&manual_request())
         .await
         .unwrap_err();
-    assert!(err.is_outcome_unknown() && err.to_string().contains("test20180313999"), "{err}");
+    assert!(
+        err.is_outcome_unknown() && err.to_string().contains("test20180313999"),
+        "{err}"
+    );
     // An unreadable amount.
-    mock.push(HttpResponse::json(MANUAL_RESPONSE.replace("10,005", "10.005")));
-    assert!(client(mock.clone())
-        .request_sms_payment(&manual_request())
-        .await
-        .unwrap_err()
-        .is_outcome_unknown());
+    mock.push(HttpResponse::json(
+        MANUAL_RESPONSE.replace("10,005", "10.005"),
+    ));
+    assert!(
+        client(mock.clone())
+            .request_sms_payment(&manual_request())
+            .await
+            .unwrap_err()
+            .is_outcome_unknown()
+    );
     // A malformed deadline is only a warning on the registered order.
     mock.push(HttpResponse::json(
         MANUAL_RESPONSE.replace("2018-03-13 23:59:59", "2018/03/13"),
@@ -184,7 +191,13 @@ async fn a_registered_order_that_differs_is_outcome_unknown() {
     };
     assert_eq!(order.deadline, None);
     assert_eq!(order.warnings.len(), 1);
-    assert_eq!((order.warnings[0].field.as_str(), order.warnings[0].raw.as_str()), ("payExpDate", "2018/03/13"));
+    assert_eq!(
+        (
+            order.warnings[0].field.as_str(),
+            order.warnings[0].raw.as_str()
+        ),
+        ("payExpDate", "2018/03/13")
+    );
 }
 
 #[tokio::test]

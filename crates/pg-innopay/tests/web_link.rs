@@ -306,7 +306,12 @@ fn zero_amounts_scripts_and_cp949_only_hangul_are_refused() {
         .build(&credentials, &Environment::Live)
         .unwrap_err();
     assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
-    for url in ["javascript:alert(1)", "ftp://shop/r", "//shop/r", "shop.example/r"] {
+    for url in [
+        "javascript:alert(1)",
+        "ftp://shop/r",
+        "//shop/r",
+        "shop.example/r",
+    ] {
         let err = example()
             .return_url(url)
             .build(&credentials, &Environment::Live)
@@ -321,13 +326,19 @@ fn zero_amounts_scripts_and_cp949_only_hangul_are_refused() {
             .encoding(encoding)
             .build(&credentials, &Environment::Live)
             .unwrap_err();
-        assert_eq!(err.fields().collect::<Vec<_>>(), ["GoodsName", "BuyerName"], "{encoding:?}");
+        assert_eq!(
+            err.fields().collect::<Vec<_>>(),
+            ["GoodsName", "BuyerName"],
+            "{encoding:?}"
+        );
         assert!(err.to_string().contains("'똠'"), "{err}");
     }
     // UTF-8 carries it.
-    assert!(example()
-        .goods_name("똠양꿍")
-        .encoding(WebLinkEncoding::Utf8)
-        .build(&credentials, &Environment::Live)
-        .is_ok());
+    assert!(
+        example()
+            .goods_name("똠양꿍")
+            .encoding(WebLinkEncoding::Utf8)
+            .build(&credentials, &Environment::Live)
+            .is_ok()
+    );
 }

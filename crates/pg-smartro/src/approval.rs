@@ -271,8 +271,9 @@ fn lenient<T>(
     parsed
 }
 
-/// Reads an approval response (sans-I/O). Fails only when the body is not a JSON object or has
-/// no `ResultCode`.
+/// Reads an approval response (sans-I/O). Fails when the body is not a JSON object, has no
+/// `ResultCode`, or approves (`3001`) without a readable `Amt`: an approval of an unknown amount
+/// is never a success. Other unreadable fields are kept raw in `extra`.
 pub fn parse_approval_response(response: &HttpResponse) -> Result<ApprovalOutcome, ProtocolError> {
     let json = response.json_object()?;
     let result_code = json.text("ResultCode").ok_or_else(|| {
@@ -339,7 +340,62 @@ pub fn parse_approval_response(response: &HttpResponse) -> Result<ApprovalOutcom
     };
     use pg_core::result_code::{ResultOutcome, classify};
     Ok(match classify("smartro", "approval", &result.result_code) {
-        ResultOutcome::Success => ApprovalOutcome::Approved(Box::new(result)),
+        ResultOutcome::Success => {
+            // An approval says how much it approved: without a readable amount it is no answer.
+            let amount_ok = result.amount.is_some_and(|a| a <= MAX_AMOUNT);
+            if !amount_ok {
+                let raw = json.text("Amt");
+                return Err(json
+                    .violation(format!(
+                        "ResultCode {}, but Amt is {}: how much was approved is unknown",
+                        result.result_code,
+                        raw.map_or_else(
+                            || "missing".to_owned(),
+                            |r| format!("{r:?}, not an amount of at most 12 digits")
+                        )
+                    ))
+                    .with_status(response.status));
+            }
+            ApprovalOutcome::Approved(Box::new(result))
+        }
         _ => ApprovalOutcome::Refused(Box::new(result)),
     })
+}
+
+/// The largest amount an approval may carry (`Amt`: 12 digits).
+const MAX_AMOUNT: Won = Won::new(999_999_999_999);
+
+impl ApprovalRequest {
+    /// Reads the answer to this request (sans-I/O): [`parse_approval_response`], and an
+    /// approval whose `Tid` is not the requested one is an error (the client reports it as
+    /// outcome unknown).
+    pub fn parse_response(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<ApprovalOutcome, ProtocolError> {
+        let outcome = parse_approval_response(response)?;
+        if let ApprovalOutcome::Approved(r) = &outcome {
+            if let Some(raw) = r.extra.get("Tid") {
+                return Err(ProtocolError::new(
+                    format!(
+                        "ResultCode {}, but Tid {raw} is not a transaction id",
+                        r.result_code
+                    ),
+                    response.body.clone(),
+                )
+                .with_status(response.status));
+            }
+            if let Some(tid) = r.tid.as_ref().filter(|t| t.as_str() != self.tid.as_str()) {
+                return Err(ProtocolError::new(
+                    format!(
+                        "ResultCode {}, but Tid {tid} is not the requested {}: what was approved is unknown",
+                        r.result_code, self.tid
+                    ),
+                    response.body.clone(),
+                )
+                .with_status(response.status));
+            }
+        }
+        Ok(outcome)
+    }
 }

@@ -175,15 +175,16 @@ pub fn decode_mall_reserved(value: &str) -> Option<String> {
 pub struct ReturnCallback {
     /// `Tid`.
     pub tid: Tid,
-    /// `TrAuthKey`, the one-time approval token (masked in `Debug`).
-    #[serde(serialize_with = "expose_secret")]
+    /// `TrAuthKey`, the one-time approval token (masked in `Debug` and when serialized: it
+    /// approves the payment, so it never reaches a log or an export).
+    #[serde(serialize_with = "masked_secret")]
     pub tr_auth_key: Secret,
     /// Other fields (the mobile window posts more), as received.
     pub extra: Vec<(String, String)>,
 }
 
-fn expose_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(secret.expose())
+fn masked_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(if secret.is_empty() { "" } else { "***" })
 }
 
 impl ReturnCallback {
@@ -313,6 +314,11 @@ mod tests {
         assert_eq!(cb.tid.as_str(), "t_2510201m01012510201530001234");
         assert_eq!(cb.tr_auth_key.expose(), "abc+def=");
         assert!(!format!("{cb:?}").contains("abc+def"));
+        let json = serde_json::to_string(&cb).unwrap();
+        assert!(
+            !json.contains("abc+def") && json.contains(r#""tr_auth_key":"***""#),
+            "{json}"
+        );
         let err = ReturnCallback::decode(b"x=1", None).unwrap_err();
         assert_eq!(err.fields().collect::<Vec<_>>(), ["Tid", "TrAuthKey"]);
     }

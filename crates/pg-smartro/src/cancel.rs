@@ -275,6 +275,60 @@ impl CancelOutcome {
     }
 }
 
+impl CancelRequest {
+    /// Reads the answer to this cancel (sans-I/O): [`parse_cancel_response`], and a cancel that
+    /// took effect must report this one — an unreadable `CancelAmt` or `Tid`, or one that is not
+    /// the requested amount or transaction, is an error (the client reports it as outcome
+    /// unknown). Absent ones stay `None`.
+    pub fn parse_response(&self, response: &HttpResponse) -> Result<CancelOutcome, ProtocolError> {
+        let outcome = parse_cancel_response(response)?;
+        if let CancelOutcome::Cancelled(r) = &outcome {
+            let raw = |name: &str| {
+                r.extra
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            };
+            let problem = match (raw("CancelAmt"), raw("Tid")) {
+                (Some(text), _) if r.amount.is_none() => {
+                    Some(format!("CancelAmt {text:?} is not an amount"))
+                }
+                (_, Some(text)) if r.tid.is_none() => {
+                    Some(format!("Tid {text:?} is not a transaction id"))
+                }
+                _ if r.amount.is_some_and(|a| a != self.amount) => Some(format!(
+                    "CancelAmt {} differs from the requested {}",
+                    r.amount.unwrap_or_default(),
+                    self.amount
+                )),
+                _ if r
+                    .tid
+                    .as_ref()
+                    .is_some_and(|t| t.as_str() != self.tid.as_str()) =>
+                {
+                    Some(format!(
+                        "Tid {} differs from the requested {}",
+                        r.tid.as_ref().map(|t| t.as_str()).unwrap_or_default(),
+                        self.tid
+                    ))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                return Err(ProtocolError::new(
+                    format!(
+                        "ResultCode {}, but {problem}: what was cancelled is unknown",
+                        r.code
+                    ),
+                    response.body.clone(),
+                )
+                .with_status(response.status));
+            }
+        }
+        Ok(outcome)
+    }
+}
+
 /// Reads a cancel response (sans-I/O).
 pub fn parse_cancel_response(response: &HttpResponse) -> Result<CancelOutcome, ProtocolError> {
     let json = response.json_object()?;

@@ -12,9 +12,9 @@ use pg_core::{Clock, CryptoError, Error, InvalidInput, KstDateTime, SystemClock}
 use pg_http::{HttpRequest, HttpResponse, Transport};
 use tracing::Instrument;
 
-use crate::approval::{ApprovalOutcome, ApprovalRequest, parse_approval_response};
+use crate::approval::{ApprovalOutcome, ApprovalRequest};
 use crate::callbacks::{ReturnCallback, StopResult};
-use crate::cancel::{CancelOutcome, CancelRequest, parse_cancel_response};
+use crate::cancel::{CancelOutcome, CancelRequest};
 use crate::config::{Credentials, Device, Environment};
 use crate::member::{MemberDeletionOutcome, MemberDeletionRequest, parse_member_deletion_response};
 use crate::payment_window::{PaymentWindow, PaymentWindowRequest};
@@ -120,7 +120,8 @@ impl<T: Transport> SmartroClient<T> {
         let http = request.to_http(&self.environment)?;
         let span = tracing::info_span!("smartro.approval", tid = %request.tid);
         let response = self.exchange("approval", http).instrument(span).await?;
-        let outcome = parse_approval_response(&response)
+        let outcome = request
+            .parse_response(&response)
             .map_err(|e| Error::unreadable_money_answer("approval", e))?;
         if outcome
             .result()
@@ -158,7 +159,9 @@ impl<T: Transport> SmartroClient<T> {
         let span =
             tracing::info_span!("smartro.cancel", tid = %request.tid(), amount = %request.amount());
         let response = self.exchange("cancel", http).instrument(span).await?;
-        parse_cancel_response(&response).map_err(|e| Error::unreadable_money_answer("cancel", e))
+        request
+            .parse_response(&response)
+            .map_err(|e| Error::unreadable_money_answer("cancel", e))
     }
 
     async fn exchange(
@@ -286,9 +289,10 @@ impl<T: Transport> PaymentGateway for SmartroClient<T> {
             message: r.message.clone(),
         };
         Ok(match outcome {
+            // What the answer says, never filled in from the request.
             CancelOutcome::Cancelled(r) => NeutralCancel::Cancelled(CancelReceipt {
-                tid: r.tid.or_else(|| Some(request.tid.clone())),
-                amount: r.amount.or(Some(request.amount)),
+                tid: r.tid,
+                amount: r.amount,
                 cancelled_at: r.cancelled_at,
                 code: r.code,
                 message: r.message,

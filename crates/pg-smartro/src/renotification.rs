@@ -3,16 +3,14 @@
 //! old-format sample reads the fields below and answers `OK`; which answer stops the newer
 //! format's retries is not public, so the acknowledgement is configurable ([`Acknowledgement`]).
 
-use pg_core::field_spec::Validator;
+use pg_core::field_spec::{Validator, read_code, read_money};
 use pg_core::{
     CardCompany, Charset, InvalidInput, KstDateTime, KstFormat, MaskedCardNumber, Moid, Secret,
-    Tid, Won,
+    Tid, Warning, Won,
 };
 use serde::Serialize;
 
-use crate::callbacks::{
-    PayMethod, extra_pairs, moid_field, parse_form, required, tid_field, won_field,
-};
+use crate::callbacks::{PayMethod, extra_pairs, moid_field, parse_form, required, tid_field};
 use crate::crypto;
 
 /// The acknowledgement body; `OK` by default.
@@ -93,8 +91,11 @@ pub struct ReNotification {
     pub card_use_point: Option<Won>,
     /// `SignValue`, when sent.
     pub sign_value: Option<String>,
-    /// Other fields, in order, as received.
+    /// Other fields, and listed ones whose value could not be read, in order, as received.
     pub extra: Vec<(String, String)>,
+    /// What could not be read but did not stop the re-notification: each field, what is wrong,
+    /// and the value received.
+    pub warnings: Vec<Warning>,
     /// The charset of the body.
     pub charset: Charset,
 }
@@ -140,8 +141,10 @@ pub enum ReNotificationState {
 }
 
 impl ReNotification {
-    /// Decodes a body (UTF-8 or EUC-KR, declared or detected). `TID`, `OID`, `Amt` and
-    /// `ResultCode` are required; every problem is reported at once.
+    /// Decodes a body (UTF-8 or EUC-KR, declared or detected). Strict on what identifies the
+    /// payment and the money: `TID`, `OID`, `Amt` (at most 12 digits) and `ResultCode` are
+    /// required, `OTID` and `state_cd` must be readable when sent; every such problem is
+    /// reported at once. Anything else unreadable (`CardUsePoint`) is a warning, kept raw.
     pub fn decode(body: &[u8], content_type: Option<&str>) -> Result<ReNotification, InvalidInput> {
         let form = parse_form(body, content_type)?;
         let mut v = Validator::new();
@@ -152,11 +155,18 @@ impl ReNotification {
                 v.push(pg_core::Violation::new("Amt", pg_core::Rule::Missing));
                 None
             }
-            Some(_) => won_field(&form, "Amt", &mut v),
+            Some(text) => read_money("Amt", text).map_err(|e| v.push(e)).ok(),
         };
-        let result_code = required(&form, "ResultCode", &mut v).map(str::to_owned);
+        let result_code = read_code("ResultCode", form.get("ResultCode").unwrap_or_default(), 10)
+            .map(str::to_owned)
+            .map_err(|e| v.push(e))
+            .ok();
+        let state_code = form
+            .get("state_cd")
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|s| read_code("state_cd", s, 2).map_err(|e| v.push(e)).ok())
+            .map(str::to_owned);
         let original_tid = form.text("OTID").and_then(|t| tid_field(t, "OTID", &mut v));
-        let card_use_point = won_field(&form, "CardUsePoint", &mut v);
         v.finish()?;
         let (Some(tid), Some(moid), Some(amount), Some(result_code)) =
             (tid, moid, amount, result_code)
@@ -166,6 +176,22 @@ impl ReNotification {
                 pg_core::Rule::Missing,
             ));
         };
+        let mut warnings = Vec::new();
+        let mut extra = extra_pairs(&form, &FIELDS);
+        let card_use_point = form
+            .text("CardUsePoint")
+            .and_then(|text| match Won::parse(text) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    warnings.push(Warning::new(
+                        "CardUsePoint",
+                        format!("not an amount of won: {e}"),
+                        text,
+                    ));
+                    extra.push(("CardUsePoint".to_owned(), text.to_owned()));
+                    None
+                }
+            });
         let code = |name: &str| form.text(name).map(str::to_owned);
         let text = |name: &str| form.get(name).filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(ReNotification {
@@ -182,7 +208,7 @@ impl ReNotification {
             auth_code: code("AuthCode"),
             result_code,
             result_message: text("ResultMsg"),
-            state_code: code("state_cd"),
+            state_code,
             card_company: form.text("fn_cd").map(CardCompany::from_code),
             card_company_name: text("fn_name"),
             pin_number: form.text("pinNo").map(MaskedCardNumber::from_received),
@@ -195,7 +221,8 @@ impl ReNotification {
             receipt_type: code("ReceiptType"),
             card_use_point,
             sign_value: code("SignValue"),
-            extra: extra_pairs(&form, &FIELDS),
+            extra,
+            warnings,
             charset: form.charset(),
         })
     }
@@ -267,6 +294,32 @@ mod tests {
         assert_eq!(
             err.fields().collect::<Vec<_>>(),
             ["TID", "OID", "Amt", "ResultCode"]
+        );
+    }
+
+    #[test]
+    fn money_and_identity_are_strict_the_rest_lenient() {
+        let huge = BODY.replace("Amt=1%2C004", "Amt=9223372036854775808");
+        let err = ReNotification::decode(huge.as_bytes(), None).unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
+        let status = BODY.replace("state_cd=0", "state_cd=0%0A1");
+        let err = ReNotification::decode(status.as_bytes(), None).unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["state_cd"]);
+        let long = BODY.replace("ResultCode=3001", &format!("ResultCode={}", "3".repeat(50)));
+        let err = ReNotification::decode(long.as_bytes(), None).unwrap_err();
+        assert_eq!(err.fields().collect::<Vec<_>>(), ["ResultCode"]);
+        // An odd point balance is a warning; the re-notification stands.
+        let odd = BODY.replace("CardUsePoint=0", "CardUsePoint=1.5");
+        let n = ReNotification::decode(odd.as_bytes(), None).unwrap();
+        assert_eq!(n.card_use_point, None);
+        assert_eq!(n.warnings.len(), 1);
+        assert_eq!(
+            (n.warnings[0].field.as_str(), n.warnings[0].raw.as_str()),
+            ("CardUsePoint", "1.5")
+        );
+        assert!(
+            n.extra
+                .contains(&("CardUsePoint".to_owned(), "1.5".to_owned()))
         );
     }
 

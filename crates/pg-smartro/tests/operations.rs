@@ -354,3 +354,98 @@ async fn cancel_bad_input_sends_nothing() {
     );
     assert_eq!(mock.attempts(), 0);
 }
+
+#[tokio::test]
+async fn an_approval_of_an_unknown_amount_or_another_tid_is_outcome_unknown() {
+    let unsigned = full_response("3001", false);
+    for (answer, what) in [
+        (unsigned.replace(r#""Amt":"1004","#, ""), "no Amt"),
+        (
+            unsigned.replace(r#""Amt":"1004""#, r#""Amt":"10O4""#),
+            "an unreadable Amt",
+        ),
+        (
+            unsigned.replace(r#""Amt":"1004""#, r#""Amt":null"#),
+            "a null Amt",
+        ),
+        (
+            unsigned.replace(r#""Amt":"1004""#, r#""Amt":"9223372036854775808""#),
+            "a 19-digit Amt",
+        ),
+        (
+            unsigned.replace(TID, "t_2510201m01012510201530009999"),
+            "another Tid",
+        ),
+    ] {
+        let mock = Arc::new(MockTransport::new());
+        mock.push(HttpResponse::json(answer));
+        let err = client(mock).approve(&approval()).await.unwrap_err();
+        assert!(err.is_outcome_unknown(), "{what}: {err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("Amt") || text.contains("Tid"),
+            "{what}: {text}"
+        );
+    }
+    // Through the neutral trait: never an approval of 0 won.
+    let mock = Arc::new(MockTransport::new());
+    mock.push(HttpResponse::json(unsigned.replace(r#""Amt":"1004","#, "")));
+    let gateway: &dyn pg_core::PaymentGateway = &client(mock);
+    let result = gateway
+        .complete_payment(&pg_core::CompletionRequest {
+            tid: Tid::parse(TID).unwrap(),
+            auth_token: Secret::new("k"),
+            expected_amount: None,
+        })
+        .await;
+    assert!(result.is_err_and(|e| e.is_outcome_unknown()));
+}
+
+#[tokio::test]
+async fn a_cancel_answer_must_report_this_cancel() {
+    let request = CancelRequest::builder()
+        .tid(TID)
+        .amount(1004u64)
+        .reason("사용자 취소")
+        .build()
+        .unwrap();
+    for (answer, what) in [
+        (
+            r#"{"ResultCode":"2001","ResultMsg":"ok","Tid":"t_2510201m01012510201530001234","CancelAmt":"1000"}"#,
+            "another amount",
+        ),
+        (
+            r#"{"ResultCode":"2001","ResultMsg":"ok","Tid":"t_2510201m01012510201530009999","CancelAmt":"1004"}"#,
+            "another Tid",
+        ),
+        (
+            r#"{"ResultCode":"2001","ResultMsg":"ok","CancelAmt":"1,0O4"}"#,
+            "an unreadable amount",
+        ),
+    ] {
+        let mock = Arc::new(MockTransport::new());
+        mock.push(HttpResponse::json(answer));
+        let err = client(mock).cancel(&request).await.unwrap_err();
+        assert!(err.is_outcome_unknown(), "{what}: {err:?}");
+    }
+    // A bare answer: the neutral receipt says nothing it was not told.
+    let mock = Arc::new(MockTransport::new());
+    mock.push(HttpResponse::json(
+        r#"{"ResultCode":"2001","ResultMsg":"취소 성공"}"#,
+    ));
+    let gateway: &dyn pg_core::PaymentGateway = &client(mock);
+    let outcome = gateway
+        .cancel(&pg_core::CancelRequest {
+            tid: Tid::parse(TID).unwrap(),
+            amount: Won::new(1004),
+            kind: CancelKind::Full,
+            reason: "사용자 취소".into(),
+            sequence: None,
+        })
+        .await
+        .unwrap();
+    let pg_core::CancelOutcome::Cancelled(receipt) = outcome else {
+        panic!("cancelled")
+    };
+    assert_eq!((receipt.tid, receipt.amount), (None, None));
+}

@@ -232,3 +232,29 @@ fn bad_input_names_every_field() {
         Some(Rule::NotEucKr { .. })
     ));
 }
+
+#[test]
+fn a_window_for_nothing_or_to_a_script_is_refused() {
+    let base = || {
+        PaymentWindowRequest::builder()
+            .moid("M1")
+            .goods_name("상품")
+            .mall_user_id("user01")
+            .buyer_name("구매자")
+            .buyer_phone("01099991111")
+            .buyer_email("x@y.kr")
+            .stop_url("https://shop.example/stop")
+    };
+    let err = base()
+        .amount(0u64)
+        .return_url("https://shop.example/return")
+        .build(&credentials(), now())
+        .unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
+    let err = base()
+        .amount(1004u64)
+        .return_url("javascript:alert(1)")
+        .build(&credentials(), now())
+        .unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["ReturnUrl"]);
+}

@@ -1,7 +1,7 @@
 //! Decoding a notification body: one pass over the form's pairs, then typing, reporting every
 //! bad field at once.
 
-use pg_core::field_spec::{Rule, Validator, Violation};
+use pg_core::field_spec::{Rule, Validator, Violation, read_code, read_money};
 use pg_core::form::{Form, FormLimits};
 use pg_core::{
     CardCompany, CompactString, InvalidInput, MaskedCardNumber, Moid, Tid, Warning, Won,
@@ -130,7 +130,11 @@ impl<'a> Raw<'a> {
             Ok(w) => Some(w),
             Err(e) => {
                 let name = SCALARS[f as usize];
-                warnings.push(Warning::new(name, format!("not an amount of won: {e}"), text));
+                warnings.push(Warning::new(
+                    name,
+                    format!("not an amount of won: {e}"),
+                    text,
+                ));
                 self.extra.push((name.into(), text.into()));
                 None
             }
@@ -156,31 +160,9 @@ impl<'a> Raw<'a> {
     }
 }
 
-/// The largest amount a notification may carry: the manual's 12-digit money fields.
-pub(super) const MAX_AMOUNT: Won = Won::new(999_999_999_999);
-
 /// An amount that moves money: unreadable, or over 12 digits, is a violation.
 fn money(text: Option<&str>, field: &'static str, v: &mut Validator) -> Option<Won> {
-    match Won::parse(text?) {
-        Ok(w) if w <= MAX_AMOUNT => Some(w),
-        Ok(_) => {
-            v.push(Violation::new(
-                field,
-                Rule::Constraint("is an amount of at most 12 digits".into()),
-            ));
-            None
-        }
-        Err(e) => {
-            v.push(Violation::new(
-                field,
-                Rule::Format {
-                    expected: "an amount of won",
-                    reason: e.to_string(),
-                },
-            ));
-            None
-        }
-    }
+    read_money(field, text?).map_err(|e| v.push(e)).ok()
 }
 
 impl Notification {
@@ -352,22 +334,10 @@ fn id_rule(e: pg_core::InvalidId) -> Rule {
 
 /// `status`: a code of at most 2 letters or digits (`25`, `85`; others kept as received).
 fn status_of(raw: Option<&str>, v: &mut Validator) -> Option<NotificationStatus> {
-    let code = raw.map(|r| r.trim_matches(' ')).unwrap_or_default();
-    if code.is_empty() {
-        v.push(Violation::new("status", Rule::Missing));
-        return None;
-    }
-    if code.len() > 2 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        v.push(Violation::new(
-            "status",
-            Rule::Format {
-                expected: "a status code of at most 2 letters or digits (25, 85)",
-                reason: format!("{} characters", code.chars().count()),
-            },
-        ));
-        return None;
-    }
-    Some(NotificationStatus::from_code(code))
+    read_code("status", raw.unwrap_or_default(), 2)
+        .map(NotificationStatus::from_code)
+        .map_err(|e| v.push(e))
+        .ok()
 }
 
 fn decode_cash_receipt(raw: &mut Raw<'_>, w: &mut Vec<Warning>) -> Option<CashReceipt> {

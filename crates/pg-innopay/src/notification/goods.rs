@@ -62,7 +62,10 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
         let described: Vec<String> = lengths.iter().map(|(n, l)| format!("{n}: {l}")).collect();
         warnings.push(Warning::new(
             "goodsCodeArray[]",
-            format!("the goods arrays have unequal lengths ({}): kept as received", described.join(", ")),
+            format!(
+                "the goods arrays have unequal lengths ({}): kept as received",
+                described.join(", ")
+            ),
             "",
         ));
         keep_raw(raw, &columns);

@@ -112,7 +112,12 @@ impl Notification {
     /// Decoding guarantees it (a cancel without `cancelAmt` is refused).
     pub fn amount(&self) -> Won {
         match (&self.status, &self.cancel) {
-            (NotificationStatus::Cancelled, Some(CancelDetails { amount: Some(a), .. })) => *a,
+            (
+                NotificationStatus::Cancelled,
+                Some(CancelDetails {
+                    amount: Some(a), ..
+                }),
+            ) => *a,
             _ => self.approved_amount(),
         }
     }

@@ -12,7 +12,7 @@ use hyper_util::rt::TokioExecutor;
 use pg_core::TransportError;
 
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::transport::{IoClass, Transport, TransportConfig, classify_io, describe};
+use crate::transport::{IoClass, Transport, TransportConfig, after_connect, classify_io, describe};
 
 /// A [`Transport`] over hyper.
 #[derive(Clone)]
@@ -92,12 +92,7 @@ impl HyperTransport {
                 if e.is::<http_body_util::LengthLimitError>() {
                     TransportError::response_too_large(limit)
                 } else {
-                    match classify_io(e.as_ref()) {
-                        Some(IoClass::Timeout) => {
-                            TransportError::timeout(Some(describe(e.as_ref()).into()))
-                        }
-                        _ => TransportError::reset(describe(e.as_ref())),
-                    }
+                    after_connect(classify_io(e.as_ref()), describe(e.as_ref()))
                 }
             })?
             .to_bytes()
@@ -137,10 +132,6 @@ fn map_client_error(error: hyper_util::client::legacy::Error) -> TransportError 
             _ => TransportError::connect(message),
         };
     }
-    match classify_io(&error) {
-        Some(IoClass::Timeout) => TransportError::timeout(Some(message.into())),
-        Some(IoClass::Refused) => TransportError::connect(message),
-        // A closed or reset connection after connecting (hyper's "incomplete message" included).
-        _ => TransportError::reset(message),
-    }
+    // A closed or reset connection after connecting (hyper's "incomplete message" included).
+    after_connect(classify_io(&error), message)
 }

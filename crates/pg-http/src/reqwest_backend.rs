@@ -4,7 +4,7 @@
 use pg_core::TransportError;
 
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::transport::{IoClass, Transport, TransportConfig, classify_io, describe};
+use crate::transport::{IoClass, Transport, TransportConfig, after_connect, classify_io, describe};
 
 /// A [`Transport`] over a shared `reqwest::Client`.
 #[derive(Debug, Clone)]
@@ -109,10 +109,9 @@ fn map_error(error: reqwest::Error) -> TransportError {
         return TransportError::timeout(Some(message.into()));
     }
     match classify_io(&error) {
-        Some(IoClass::Timeout) => TransportError::timeout(Some(message.into())),
-        Some(IoClass::Refused) => TransportError::connect(message),
-        Some(IoClass::Reset) => TransportError::reset(message),
-        // After connecting, a failed exchange means the connection broke.
+        // After connecting, a failed exchange means the connection broke: the request may
+        // have been sent, whatever the I/O error says.
+        class @ Some(_) => after_connect(class, message),
         None if error.is_request() => TransportError::reset(message),
         None if error.is_body() || error.is_decode() => TransportError::body(message),
         None => TransportError::other(message),

@@ -83,6 +83,17 @@ pub(crate) fn classify_io(error: &(dyn std::error::Error + 'static)) -> Option<I
     None
 }
 
+/// A failure once the connection was established: the request may have been sent whatever the
+/// I/O error says — a "refused" or "unreachable" seen mid-exchange (an ICMP error, a reset
+/// peer) comes after the bytes may have left. Only a timeout keeps its own kind.
+#[cfg(any(feature = "reqwest", feature = "hyper"))]
+pub(crate) fn after_connect(class: Option<IoClass>, message: String) -> TransportError {
+    match class {
+        Some(IoClass::Timeout) => TransportError::timeout(Some(message.into())),
+        Some(IoClass::Refused | IoClass::Reset) | None => TransportError::reset(message),
+    }
+}
+
 /// What an I/O error in a backend's source chain says.
 #[cfg(any(feature = "reqwest", feature = "hyper"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,4 +116,22 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
         current = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(all(test, any(feature = "reqwest", feature = "hyper")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_connecting_nothing_is_nothing_sent() {
+        for class in [Some(IoClass::Refused), Some(IoClass::Reset), None] {
+            let e = after_connect(class, "x".into());
+            assert!(
+                e.request_may_have_been_sent() && e.is_reset(),
+                "{class:?}: {e}"
+            );
+        }
+        let e = after_connect(Some(IoClass::Timeout), "x".into());
+        assert!(e.is_timeout() && e.request_may_have_been_sent());
+    }
 }

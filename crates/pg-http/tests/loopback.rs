@@ -18,6 +18,12 @@ enum Behaviour {
     Close,
     SlowBody(Duration),
     Huge,
+    /// Reads the request, then resets the connection (RST, no answer).
+    ResetAfterRequest,
+    /// Resets the connection as soon as it is accepted, before reading anything.
+    ResetAtOnce,
+    /// Reads a few bytes of the request, then closes.
+    HalfRead,
 }
 
 struct Server {
@@ -37,6 +43,18 @@ async fn server(behaviour: Behaviour) -> Server {
             };
             let store = store.clone();
             tokio::spawn(async move {
+                match behaviour {
+                    Behaviour::ResetAtOnce => {
+                        let _ = socket.set_linger(Some(Duration::ZERO));
+                        return;
+                    }
+                    Behaviour::HalfRead => {
+                        let mut buf = [0u8; 16];
+                        let _ = socket.read(&mut buf).await;
+                        return;
+                    }
+                    _ => {}
+                }
                 let raw = read_request(&mut socket).await;
                 store.lock().unwrap().push(raw);
                 match behaviour {
@@ -59,6 +77,10 @@ async fn server(behaviour: Behaviour) -> Server {
                         tokio::time::sleep(delay).await;
                         let _ = socket.write_all(b"67890").await;
                     }
+                    Behaviour::ResetAfterRequest => {
+                        let _ = socket.set_linger(Some(Duration::ZERO));
+                    }
+                    Behaviour::ResetAtOnce | Behaviour::HalfRead => {}
                     Behaviour::Huge => {
                         let body = vec![b'x'; 4096];
                         let head =
@@ -203,6 +225,27 @@ async fn closed_connection_is_a_reset(transport: impl Transport) {
     assert!(err.request_may_have_been_sent());
 }
 
+/// Once connected, no failure is "nothing was sent": on a call that moves money it is an
+/// unknown outcome.
+async fn failures_after_connecting_may_have_sent(transport: impl Transport) {
+    for behaviour in [
+        Behaviour::ResetAfterRequest,
+        Behaviour::ResetAtOnce,
+        Behaviour::HalfRead,
+        Behaviour::Close,
+    ] {
+        let server = server(behaviour).await;
+        let err = transport
+            .send(cancel_request(&server.url))
+            .await
+            .unwrap_err();
+        assert!(err.request_may_have_been_sent(), "{err}");
+        assert!(!err.is_connect(), "{err}");
+        let money = pg_core::Error::from_money_call("cancel", err);
+        assert!(money.is_outcome_unknown(), "{money}");
+    }
+}
+
 async fn refused_connection_is_connect(transport: impl Transport) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -259,6 +302,10 @@ macro_rules! backend_suite {
             #[tokio::test]
             async fn reset() {
                 closed_connection_is_a_reset(transport()).await;
+            }
+            #[tokio::test]
+            async fn after_connecting() {
+                failures_after_connecting_may_have_sent(transport()).await;
             }
             #[tokio::test]
             async fn refused() {

@@ -4,7 +4,7 @@
 use pg_core::TransportError;
 
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::transport::{IoClass, Transport, TransportConfig, after_connect, classify_io, describe};
+use crate::transport::{Transport, TransportConfig, after_connect, classify_io, describe};
 
 /// A [`Transport`] over a shared `reqwest::Client`.
 #[derive(Debug, Clone)]

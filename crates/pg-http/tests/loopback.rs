@@ -45,7 +45,7 @@ async fn server(behaviour: Behaviour) -> Server {
             tokio::spawn(async move {
                 match behaviour {
                     Behaviour::ResetAtOnce => {
-                        let _ = socket.set_linger(Some(Duration::ZERO));
+                        let _ = socket.set_zero_linger();
                         return;
                     }
                     Behaviour::HalfRead => {
@@ -78,7 +78,7 @@ async fn server(behaviour: Behaviour) -> Server {
                         let _ = socket.write_all(b"67890").await;
                     }
                     Behaviour::ResetAfterRequest => {
-                        let _ = socket.set_linger(Some(Duration::ZERO));
+                        let _ = socket.set_zero_linger();
                     }
                     Behaviour::ResetAtOnce | Behaviour::HalfRead => {}
                     Behaviour::Huge => {

@@ -88,20 +88,23 @@ impl NotificationDecoder for SmartroDecoder {
     }
 }
 
-/// The decoded form of a stored body, as JSON, for the query side (`Null` when it no longer
-/// decodes).
+/// The decoded form of a stored body, as JSON, and its warnings, for the query side (`Null`
+/// when it no longer decodes).
 pub(crate) fn decode_stored(
     gateway: &str,
     body: &[u8],
     content_type: Option<&str>,
-) -> serde_json::Value {
+) -> (serde_json::Value, Vec<pg_core::Warning>) {
     let decoded = match gateway {
         "innopay" => InnopayDecoder.decode(body, content_type),
         "smartro" => SmartroDecoder::default().decode(body, content_type),
-        _ => return serde_json::Value::Null,
+        _ => return (serde_json::Value::Null, Vec::new()),
     };
-    decoded
-        .ok()
-        .and_then(|d| serde_json::to_value(d).ok())
-        .unwrap_or(serde_json::Value::Null)
+    match decoded {
+        Ok(d) => (
+            serde_json::to_value(&d).unwrap_or(serde_json::Value::Null),
+            d.warnings().to_vec(),
+        ),
+        Err(_) => (serde_json::Value::Null, Vec::new()),
+    }
 }

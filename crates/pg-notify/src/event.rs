@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use pg_core::{CallbackEvent, GatewayId};
+use pg_core::{CallbackEvent, GatewayId, Warning};
 use pg_innopay::notification::Notification;
 use pg_smartro::renotification::ReNotification;
 use serde::Serialize;
@@ -42,6 +42,14 @@ impl Decoded {
             Decoded::Smartro(n) => pg_smartro::renotification_event(n),
         }
     }
+
+    /// What could not be read but did not stop the notification (lenient fields).
+    pub fn warnings(&self) -> &[Warning] {
+        match self {
+            Decoded::Innopay(n) => &n.warnings,
+            Decoded::Smartro(n) => &n.warnings,
+        }
+    }
 }
 
 /// A decoded, verified delivery: what the handler sees.
@@ -55,12 +63,22 @@ pub struct Event {
     pub decoded: Decoded,
     /// The body as stored: card numbers masked, secrets removed.
     pub stored_body: Vec<u8>,
+    /// The body a re-run decodes: card numbers masked, secrets (`billKey`) kept, so that the
+    /// handler sees what the first run saw. Kept in the store only, never in a log or export.
+    pub(crate) rerun_body: Vec<u8>,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
     /// The sender's address.
     pub remote: Option<IpAddr>,
     /// When it arrived.
     pub received_at: OffsetDateTime,
+}
+
+impl Event {
+    /// What could not be read but did not stop the notification.
+    pub fn warnings(&self) -> &[Warning] {
+        self.decoded.warnings()
+    }
 }
 
 /// The state of a stored event.
@@ -109,8 +127,11 @@ pub struct EventRecord {
     pub tid: Option<String>,
     /// Order number.
     pub moid: Option<String>,
-    /// Amount in won.
+    /// The amount this event moves, in won: what an approval approved, what a cancel cancels.
     pub amount: Option<i64>,
+    /// The payment's approved amount, in won, when the notification says (a cancel carries it
+    /// beside the amount it cancels).
+    pub approved_amount: Option<i64>,
     /// Processed or failed.
     pub state: EventState,
     /// Processing attempts (handler runs and verification failures).
@@ -133,6 +154,15 @@ pub struct EventRecord {
     pub body: String,
     /// The decoded notification.
     pub decoded: serde_json::Value,
+    /// Fields that could not be read but did not stop the notification.
+    pub warnings: Vec<Warning>,
+    /// Deliveries under this event's key whose order number or amounts differ from it: never
+    /// applied, kept for a person.
+    pub conflicts: i64,
+    /// What differed in the last conflicting delivery.
+    pub conflict_detail: Option<String>,
+    /// The last conflicting delivery's body (masked), lossily as text.
+    pub conflict_body: Option<String>,
 }
 
 /// A delivery refused before it had an idempotency key: a disallowed address, a body that does
@@ -157,6 +187,7 @@ pub struct Rejection {
 
 /// What processing a delivery came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProcessOutcome {
     /// New (or previously failed): the handler ran and everything is committed.
     Processed {
@@ -174,6 +205,14 @@ pub enum ProcessOutcome {
         id: i64,
         /// The handler's error.
         error: String,
+    },
+    /// The event's key is known, but this delivery's order number or amounts differ: recorded
+    /// as a conflict (with its body), never applied, not acknowledged.
+    Conflict {
+        /// Row id.
+        id: i64,
+        /// What differs.
+        detail: String,
     },
 }
 

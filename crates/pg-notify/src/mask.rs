@@ -23,6 +23,16 @@ const SECRET_FIELDS: &[&str] = &[
 /// Masks a form body (any ASCII-compatible charset): card fields by name, secret fields by name,
 /// and any Luhn-valid card number elsewhere.
 pub fn mask_form_body(body: &[u8]) -> Vec<u8> {
+    mask(body, true)
+}
+
+/// Masks card numbers only (by field name and Luhn-valid digit runs), keeping secrets such as
+/// `billKey`: the body a re-run decodes, which stays in the store.
+pub fn mask_card_numbers(body: &[u8]) -> Vec<u8> {
+    mask(body, false)
+}
+
+fn mask(body: &[u8], secrets: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     for (i, pair) in body.split(|b| *b == b'&').enumerate() {
         if i > 0 {
@@ -37,7 +47,7 @@ pub fn mask_form_body(body: &[u8]) -> Vec<u8> {
         out.push(b'=');
         let decoded_name = percent_decode(name).unwrap_or(std::borrow::Cow::Borrowed(name));
         let stem = decoded_name.strip_suffix(b"[]").unwrap_or(&decoded_name);
-        if SECRET_FIELDS.iter().any(|f| f.as_bytes() == stem) {
+        if secrets && SECRET_FIELDS.iter().any(|f| f.as_bytes() == stem) {
             if !value.is_empty() {
                 out.extend_from_slice(b"***");
             }
@@ -78,6 +88,11 @@ mod tests {
             "moid=a&cardNo=123456******5678&billKey=***&TrAuthKey=&x=411111******1111&goodsName=%C5%D7"
         );
         assert_eq!(mask_form_body(b"a=1&b"), b"a=1&b");
+        let kept = String::from_utf8(mask_card_numbers(body)).unwrap();
+        assert_eq!(
+            kept,
+            "moid=a&cardNo=123456******5678&billKey=BK1&TrAuthKey=&x=411111******1111&goodsName=%C5%D7"
+        );
         assert_eq!(mask_form_body(b""), b"");
     }
 }

@@ -12,7 +12,7 @@ use crate::allowlist::IpAllowlist;
 use crate::decoder::{InnopayDecoder, NotificationDecoder, SmartroDecoder};
 use crate::event::{Decoded, Delivery, Event, ProcessOutcome, Rejection, rfc3339};
 use crate::handler::{Handler, OrderCheck};
-use crate::mask::mask_form_body;
+use crate::mask::{mask_card_numbers, mask_form_body};
 use crate::raw_log::{RawEntry, RawLog};
 use crate::store::{FailOutcome, Store};
 
@@ -346,7 +346,8 @@ impl Pipeline {
                 return (self.reject(&delivery, masked, 400, &reason).await, reason);
             }
         };
-        let event = Arc::new(event_of(decoded, &delivery, masked));
+        let rerun_body = mask_card_numbers(&delivery.body);
+        let event = Arc::new(event_of(decoded, &delivery, masked, rerun_body));
         self.verify_and_store(&endpoint, event, true).await
     }
 
@@ -385,6 +386,7 @@ impl Pipeline {
                 Ok(FailOutcome::Recorded { id }) => {
                     (nack(status, &reason), format!("event {id}: {reason}"))
                 }
+                Ok(FailOutcome::Conflict { id, detail }) => conflict(id, &detail),
                 Err(e) => (nack(503, "store unavailable"), format!("{reason}; {e}")),
             };
         }
@@ -404,6 +406,7 @@ impl Pipeline {
                 nack(500, "handler failed"),
                 format!("event {id} handler failed: {error}"),
             ),
+            Ok(ProcessOutcome::Conflict { id, detail }) => conflict(id, &detail),
             Err(e) => (nack(503, "store unavailable"), e.to_string()),
         }
     }
@@ -444,9 +447,11 @@ impl Pipeline {
             content_type,
             body,
         };
-        // The stored body is already masked: it is stored again as it is.
-        let stored = std::mem::take(&mut delivery.body);
-        let event = Arc::new(event_of(decoded, &delivery, stored));
+        // The re-run body keeps secrets (the handler sees what the first run saw); the stored
+        // body is masked from it again.
+        let rerun_body = std::mem::take(&mut delivery.body);
+        let stored = mask_form_body(&rerun_body);
+        let event = Arc::new(event_of(decoded, &delivery, stored, rerun_body));
         let (reply, detail) = self.verify_and_store(&endpoint, event, false).await;
         if reply.acknowledged {
             Ok(ProcessOutcome::Processed { id })
@@ -456,13 +461,28 @@ impl Pipeline {
     }
 }
 
-fn event_of(decoded: Decoded, delivery: &Delivery, masked_body: Vec<u8>) -> Event {
+/// A delivery whose key is known but whose order number or amounts differ: never applied, not
+/// acknowledged (`409`), recorded on the stored event for a person.
+fn conflict(id: i64, detail: &str) -> (Reply, String) {
+    (
+        nack(409, "conflict"),
+        format!("event {id} conflict: {detail}"),
+    )
+}
+
+fn event_of(
+    decoded: Decoded,
+    delivery: &Delivery,
+    masked_body: Vec<u8>,
+    rerun_body: Vec<u8>,
+) -> Event {
     let summary = decoded.summary();
     Event {
         key: summary.idempotency_key(),
         summary,
         decoded,
         stored_body: masked_body,
+        rerun_body,
         content_type: delivery.content_type.clone(),
         remote: delivery.remote,
         received_at: delivery.received_at,

@@ -1,71 +1,12 @@
 //! One conformance suite, run against SQLite and PostgreSQL: idempotency, exactly-once handler
 //! effects, failures that stay visible, rejections, the query side, and group commit.
 
+#[macro_use]
 mod common;
-
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use common::*;
 use pg_core::GatewayId;
-use pg_notify::{
-    Delivery, EventState, GatewayEndpoint, IpAllowlist, OrderCheck, Pipeline, ProcessOutcome,
-    RawLog, RequestMeta, SmartroDecoder, Store,
-};
-use time::OffsetDateTime;
-
-fn delivery(gateway: GatewayId, body: Vec<u8>) -> Delivery {
-    Delivery {
-        gateway,
-        received_at: OffsetDateTime::now_utc(),
-        remote: Some("127.0.0.1".parse().unwrap()),
-        content_type: Some("application/x-www-form-urlencoded".into()),
-        body,
-    }
-}
-
-fn meta() -> RequestMeta {
-    RequestMeta {
-        method: "POST".into(),
-        path: "/innopay/notify".into(),
-        headers: vec![],
-    }
-}
-
-struct Setup {
-    pipeline: Pipeline,
-    store: Store,
-    prefix: String,
-    fail: Arc<AtomicBool>,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup(
-    backend: &str,
-    configure: impl FnOnce(GatewayEndpoint) -> GatewayEndpoint,
-) -> Option<Setup> {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, prefix) = store(backend, dir.path()).await?;
-    let fail = Arc::new(AtomicBool::new(false));
-    let pipeline = Pipeline::builder(store.clone())
-        .raw_log(RawLog::open(dir.path().join("logs")).unwrap())
-        .endpoint(configure(GatewayEndpoint::innopay(effect_handler(
-            &prefix,
-            fail.clone(),
-        ))))
-        .endpoint(GatewayEndpoint::smartro(
-            SmartroDecoder::default(),
-            effect_handler(&prefix, fail.clone()),
-        ))
-        .build();
-    Some(Setup {
-        pipeline,
-        store,
-        prefix,
-        fail,
-        _dir: dir,
-    })
-}
+use pg_notify::{EventState, IpAllowlist, OrderCheck, ProcessOutcome};
 
 async fn new_events_are_processed_once(backend: &str) {
     let Some(s) = setup(backend, |e| e).await else {
@@ -360,19 +301,6 @@ async fn concurrent_deliveries_commit_together(backend: &str) {
         "{backend}: {} deliveries in {} commits",
         stats.writes, stats.commits
     );
-}
-
-macro_rules! suite {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test("sqlite").await })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() { super::$test("postgres").await })*
-        }
-    };
 }
 
 suite!(

@@ -136,7 +136,8 @@ impl Store {
                     let opened = connect().and_then(|mut conn| {
                         if n == 0 {
                             let ddl = tables.ddl(conn.dialect());
-                            migrate(conn.as_mut(), &ddl)?;
+                            let upgrades = tables.upgrades(conn.dialect());
+                            migrate(conn.as_mut(), &ddl, &upgrades)?;
                         }
                         Ok(conn)
                     });
@@ -331,12 +332,27 @@ impl Store {
 }
 
 /// Creates the tables, once per database even with several instances starting together.
-fn migrate(conn: &mut dyn SqlConn, ddl: &str) -> Result<(), StoreError> {
+fn migrate(conn: &mut dyn SqlConn, ddl: &str, upgrades: &[String]) -> Result<(), StoreError> {
+    // A database created by an earlier version lacks the newer columns: add each (SQLite has no
+    // `ADD COLUMN IF NOT EXISTS`, so an existing column's error is expected and ignored).
+    let upgrade = |conn: &mut dyn SqlConn| {
+        for statement in upgrades {
+            if let Err(e) = conn.batch(statement) {
+                if !e.to_string().contains("duplicate column") {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    };
     match conn.dialect() {
-        crate::sql::Dialect::Sqlite => conn.batch(ddl),
+        crate::sql::Dialect::Sqlite => {
+            conn.batch(ddl)?;
+            upgrade(conn)
+        }
         crate::sql::Dialect::Postgres => {
             conn.batch("BEGIN; SELECT pg_advisory_xact_lock(7420011);")?;
-            match conn.batch(ddl) {
+            match conn.batch(ddl).and_then(|()| upgrade(conn)) {
                 Ok(()) => conn.batch("COMMIT"),
                 Err(e) => {
                     let _ = conn.batch("ROLLBACK");

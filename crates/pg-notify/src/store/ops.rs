@@ -19,13 +19,36 @@ pub enum FailOutcome {
         /// Row id.
         id: i64,
     },
+    /// The delivery's order number or amounts differ from the stored event's: recorded as a
+    /// conflict, not acknowledged.
+    Conflict {
+        /// Row id.
+        id: i64,
+        /// What differs.
+        detail: String,
+    },
 }
 
 fn text(v: Option<&str>) -> SqlValue {
     SqlValue::Text(v.map(str::to_owned))
 }
 
-/// The values of a new row (`$1`..`$17`), shared by the insert statements.
+/// An amount column: the store never narrows an amount (a value beyond 64 bits is an error,
+/// never NULL).
+fn amount_column(what: &str, amount: Option<pg_core::Won>) -> Result<SqlValue, StoreError> {
+    match amount {
+        None => Ok(SqlValue::Int(None)),
+        Some(a) => i64::try_from(a.get())
+            .map(|v| SqlValue::Int(Some(v)))
+            .map_err(|_| {
+                StoreError::new(format!(
+                    "{what} {a} does not fit the store's 64-bit amount column"
+                ))
+            }),
+    }
+}
+
+/// The values of a new row (`$1`..`$19`), shared by the insert statements.
 fn new_row(
     event: &Event,
     state: EventState,
@@ -33,25 +56,21 @@ fn new_row(
     error: Option<&str>,
     deliveries: i64,
     now: &str,
-) -> Vec<SqlValue> {
+) -> Result<Vec<SqlValue>, StoreError> {
     let s = &event.summary;
-    let status = serde_json::to_value(&s.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{:?}", s.status));
     let kind = serde_json::to_value(s.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let processed_at = (state == EventState::Processed).then(|| now.to_owned());
-    vec![
+    Ok(vec![
         SqlValue::from(event.key.as_str()),
         SqlValue::from(s.gateway.as_str()),
         SqlValue::from(kind),
-        SqlValue::from(status),
+        SqlValue::from(s.status.code()),
         text(s.tid.as_ref().map(|t| t.as_str())),
         text(s.moid.as_ref().map(|m| m.as_str())),
-        SqlValue::Int(s.amount.and_then(|a| i64::try_from(a.get()).ok())),
+        amount_column("amount", s.amount)?,
         SqlValue::from(state.as_str()),
         SqlValue::from(attempts),
         text(error),
@@ -62,7 +81,9 @@ fn new_row(
         SqlValue::from(now),
         SqlValue::from(deliveries),
         SqlValue::Text(processed_at),
-    ]
+        amount_column("approved amount", s.approved_amount)?,
+        SqlValue::Blob(Some(event.rerun_body.clone())),
+    ])
 }
 
 /// Inserts a new row; does nothing when the key exists. `RETURNING` gives the id only when it
@@ -70,11 +91,94 @@ fn new_row(
 fn insert_sql(t: &Tables) -> String {
     format!(
         "INSERT INTO {} (idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
-         last_error, content_type, remote_addr, body, received_at, updated_at, deliveries, processed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         last_error, content_type, remote_addr, body, received_at, updated_at, deliveries, processed_at, \
+         approved_amount, rerun_body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         t.events
     )
+}
+
+/// What a stored event says, to compare a new delivery under its key with.
+struct Stored {
+    id: i64,
+    state: String,
+    moid: Option<String>,
+    amount: Option<i64>,
+    approved_amount: Option<i64>,
+}
+
+impl Stored {
+    const COLUMNS: &'static str = "id, state, moid, amount, approved_amount";
+    const TYPES: [C; 5] = [C::Int, C::Text, C::Text, C::Int, C::Int];
+
+    fn of(row: &[SqlValue]) -> Stored {
+        Stored {
+            id: row[0].as_i64().unwrap_or_default(),
+            state: row[1].as_str().unwrap_or_default().to_owned(),
+            moid: row[2].as_str().map(str::to_owned),
+            amount: row[3].as_i64(),
+            approved_amount: row[4].as_i64(),
+        }
+    }
+
+    /// What differs between this event and a delivery of the same key: order number, amount,
+    /// approved amount (a resend is the same notification; anything else is a conflict).
+    fn difference(&self, event: &Event) -> Option<String> {
+        let s = &event.summary;
+        let won = |w: Option<pg_core::Won>| w.and_then(|w| i64::try_from(w.get()).ok());
+        let moid = s.moid.as_ref().map(|m| m.as_str().to_owned());
+        let mut out = Vec::new();
+        if moid != self.moid {
+            out.push(format!("moid {:?} (stored {:?})", moid, self.moid));
+        }
+        if won(s.amount) != self.amount {
+            out.push(format!(
+                "amount {:?} (stored {:?})",
+                won(s.amount),
+                self.amount
+            ));
+        }
+        // A row stored before the column existed has no approved amount to compare with.
+        if self.approved_amount.is_some() && won(s.approved_amount) != self.approved_amount {
+            out.push(format!(
+                "approved amount {:?} (stored {:?})",
+                won(s.approved_amount),
+                self.approved_amount
+            ));
+        }
+        (!out.is_empty()).then(|| out.join(", "))
+    }
+}
+
+/// Records a conflicting delivery on the stored event: counted, with what differs and its body.
+fn record_conflict(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    id: i64,
+    detail: &str,
+    event: &Event,
+    now: &str,
+) -> Result<(), StoreError> {
+    tracing::warn!(
+        event = id,
+        detail,
+        "a delivery conflicts with the stored event"
+    );
+    conn.execute(
+        &format!(
+            "UPDATE {} SET conflicts = conflicts + 1, conflict_detail = $2, conflict_body = $3, \
+             updated_at = $4 WHERE id = $1",
+            t.events
+        ),
+        &[
+            SqlValue::from(id),
+            SqlValue::from(detail),
+            SqlValue::Blob(Some(event.stored_body.clone())),
+            SqlValue::from(now),
+        ],
+    )?;
+    Ok(())
 }
 
 fn lock_row_sql(conn: &dyn SqlConn, t: &Tables) -> String {
@@ -83,20 +187,18 @@ fn lock_row_sql(conn: &dyn SqlConn, t: &Tables) -> String {
         Dialect::Sqlite => "",
     };
     format!(
-        "SELECT id, state FROM {} WHERE idempotency_key = $1{lock}",
+        "SELECT {} FROM {} WHERE idempotency_key = $1{lock}",
+        Stored::COLUMNS,
         t.events
     )
 }
 
-fn locked_row(conn: &mut dyn SqlConn, t: &Tables, key: &str) -> Result<(i64, String), StoreError> {
+fn locked_row(conn: &mut dyn SqlConn, t: &Tables, key: &str) -> Result<Stored, StoreError> {
     let sql = lock_row_sql(conn, t);
     let row = conn
-        .query_one(&sql, &[SqlValue::from(key)], &[C::Int, C::Text])?
+        .query_one(&sql, &[SqlValue::from(key)], &Stored::TYPES)?
         .ok_or_else(|| StoreError::new(format!("event {key} vanished")))?;
-    Ok((
-        row[0].as_i64().unwrap_or_default(),
-        row[1].as_str().unwrap_or_default().to_owned(),
-    ))
+    Ok(Stored::of(&row))
 }
 
 /// Inserts the event (or counts a new delivery of it), then, unless it was processed already,
@@ -112,7 +214,7 @@ pub(crate) fn process(
 ) -> Result<Result<ProcessOutcome, HandlerError>, StoreError> {
     // The common case, a new event, is one statement: it is inserted already marked processed
     // (the handler runs next in the same savepoint; if it fails, both are rolled back).
-    let values = new_row(event, EventState::Processed, 1, None, 1, now);
+    let values = new_row(event, EventState::Processed, 1, None, 1, now)?;
     if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
         let id = row[0].as_i64().unwrap_or_default();
         return Ok(handler
@@ -124,19 +226,25 @@ pub(crate) fn process(
         .query_one(
             &format!(
                 "UPDATE {} SET deliveries = deliveries + $2, updated_at = $3 \
-                 WHERE idempotency_key = $1 RETURNING id, state",
-                t.events
+                 WHERE idempotency_key = $1 RETURNING {}",
+                t.events,
+                Stored::COLUMNS
             ),
             &[
                 SqlValue::from(event.key.as_str()),
                 SqlValue::from(i64::from(count_delivery)),
                 SqlValue::from(now),
             ],
-            &[C::Int, C::Text],
+            &Stored::TYPES,
         )?
         .ok_or_else(|| StoreError::new(format!("event {} vanished", event.key)))?;
-    let id = row[0].as_i64().unwrap_or_default();
-    if row[1].as_str() == Some(EventState::Processed.as_str()) {
+    let stored = Stored::of(&row);
+    let id = stored.id;
+    if let Some(detail) = stored.difference(event) {
+        record_conflict(conn, t, id, &detail, event, now)?;
+        return Ok(Ok(ProcessOutcome::Conflict { id, detail }));
+    }
+    if stored.state == EventState::Processed.as_str() {
         return Ok(Ok(ProcessOutcome::Duplicate { id }));
     }
     if let Err(e) = handler.handle(event, conn) {
@@ -164,15 +272,20 @@ pub(crate) fn record_failure(
     now: &str,
 ) -> Result<FailOutcome, StoreError> {
     let error: String = error.chars().take(2000).collect();
-    let values = new_row(event, EventState::Failed, 1, Some(&error), 1, now);
+    let values = new_row(event, EventState::Failed, 1, Some(&error), 1, now)?;
     if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
         return Ok(FailOutcome::Recorded {
             id: row[0].as_i64().unwrap_or_default(),
         });
     }
-    let (id, state) = locked_row(conn, t, &event.key)?;
+    let stored = locked_row(conn, t, &event.key)?;
+    let id = stored.id;
+    if let Some(detail) = stored.difference(event) {
+        record_conflict(conn, t, id, &detail, event, now)?;
+        return Ok(FailOutcome::Conflict { id, detail });
+    }
     let deliveries = if count_delivery { 1 } else { 0 };
-    if state == EventState::Processed.as_str() {
+    if stored.state == EventState::Processed.as_str() {
         conn.execute(
             &format!(
                 "UPDATE {} SET deliveries = deliveries + $2, updated_at = $3 WHERE id = $1",
@@ -229,9 +342,10 @@ pub(crate) fn record_rejection(
 }
 
 const EVENT_COLUMNS: &str = "id, idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
-     deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body";
+     deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body, \
+     approved_amount, conflicts, conflict_detail, conflict_body";
 
-const EVENT_TYPES: [C; 18] = [
+const EVENT_TYPES: [C; 22] = [
     C::Int,
     C::Text,
     C::Text,
@@ -250,10 +364,21 @@ const EVENT_TYPES: [C; 18] = [
     C::Text,
     C::Text,
     C::Blob,
+    C::Int,
+    C::Int,
+    C::Text,
+    C::Blob,
 ];
 
 fn to_record(row: Vec<SqlValue>) -> EventRecord {
     let s = |i: usize| row[i].as_str().map(str::to_owned);
+    // Decoded on reading, from the stored body: storing the decoded form would cost every
+    // delivery a serialization and a second copy.
+    let (decoded, warnings) = crate::decoder::decode_stored(
+        s(2).as_deref().unwrap_or_default(),
+        row[17].as_bytes().unwrap_or_default(),
+        s(12).as_deref(),
+    );
     EventRecord {
         id: row[0].as_i64().unwrap_or_default(),
         key: s(1).unwrap_or_default(),
@@ -276,13 +401,14 @@ fn to_record(row: Vec<SqlValue>) -> EventRecord {
         updated_at: s(15).unwrap_or_default(),
         processed_at: s(16),
         body: String::from_utf8_lossy(row[17].as_bytes().unwrap_or_default()).into_owned(),
-        // Decoded on reading, from the stored body: storing the decoded form would cost every
-        // delivery a serialization and a second copy.
-        decoded: crate::decoder::decode_stored(
-            s(2).as_deref().unwrap_or_default(),
-            row[17].as_bytes().unwrap_or_default(),
-            s(12).as_deref(),
-        ),
+        decoded,
+        approved_amount: row[18].as_i64(),
+        conflicts: row[19].as_i64().unwrap_or_default(),
+        conflict_detail: s(20),
+        conflict_body: row[21]
+            .as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
+        warnings,
     }
 }
 
@@ -338,14 +464,15 @@ pub(crate) struct StoredBody {
     pub(crate) received_at: String,
 }
 
-/// The stored (masked) body of an event, for re-decoding.
+/// The body a re-run decodes (card numbers masked, secrets kept; the masked body for events
+/// stored before it was kept).
 pub(crate) fn body(
     conn: &mut dyn SqlConn,
     t: &Tables,
     id: i64,
 ) -> Result<Option<StoredBody>, StoreError> {
     let sql = format!(
-        "SELECT gateway, content_type, body, remote_addr, received_at FROM {} WHERE id = $1",
+        "SELECT gateway, content_type, COALESCE(rerun_body, body), remote_addr, received_at FROM {} WHERE id = $1",
         t.events
     );
     Ok(conn

@@ -47,6 +47,7 @@ impl Tables {
                 tid TEXT,
                 moid TEXT,
                 amount {int},
+                approved_amount {int},
                 state TEXT NOT NULL,
                 attempts {int} NOT NULL,
                 deliveries {int} NOT NULL,
@@ -54,6 +55,10 @@ impl Tables {
                 content_type TEXT,
                 remote_addr TEXT,
                 body {blob} NOT NULL,
+                rerun_body {blob},
+                conflicts {int} NOT NULL DEFAULT 0,
+                conflict_detail TEXT,
+                conflict_body {blob},
                 received_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 processed_at TEXT
@@ -69,6 +74,30 @@ impl Tables {
                 received_at TEXT NOT NULL
             );"
         )
+    }
+
+    /// The columns added since the first release, for databases created before them: each
+    /// statement adds one (`ADD COLUMN` fails harmlessly where it exists).
+    pub(crate) fn upgrades(&self, dialect: Dialect) -> Vec<String> {
+        let (int, blob, if_missing) = match dialect {
+            Dialect::Sqlite => ("INTEGER", "BLOB", ""),
+            Dialect::Postgres => ("BIGINT", "BYTEA", "IF NOT EXISTS "),
+        };
+        [
+            format!("approved_amount {int}"),
+            format!("rerun_body {blob}"),
+            format!("conflicts {int} NOT NULL DEFAULT 0"),
+            "conflict_detail TEXT".to_owned(),
+            format!("conflict_body {blob}"),
+        ]
+        .iter()
+        .map(|column| {
+            format!(
+                "ALTER TABLE {} ADD COLUMN {if_missing}{column}",
+                self.events
+            )
+        })
+        .collect()
     }
 }
 

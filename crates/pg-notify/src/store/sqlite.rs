@@ -16,6 +16,7 @@ fn err(e: rusqlite::Error) -> StoreError {
 /// Opens `path` and sets the durability pragmas: WAL, and `synchronous=FULL` so that a commit is
 /// on disk (power loss included) before it returns.
 pub(super) fn open(path: &str) -> Result<Box<dyn SqlConn + Send>, StoreError> {
+    create_private(path)?;
     let conn = Connection::open(path).map_err(err)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(err)?;
@@ -25,6 +26,26 @@ pub(super) fn open(path: &str) -> Result<Box<dyn SqlConn + Send>, StoreError> {
         .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(Box::new(SqliteConn { conn }))
+}
+
+/// Creates a new database file readable by its owner only: it keeps the bodies re-runs decode,
+/// secrets included. (SQLite gives its `-wal` and `-shm` files the database's permissions.) An
+/// existing file keeps its permissions.
+fn create_private(path: &str) -> Result<(), StoreError> {
+    if path == ":memory:" || path.is_empty() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::new(format!(
+            "sqlite: cannot create {path}: {e}"
+        ))),
+    }
 }
 
 fn to_value(v: &SqlValue) -> Value {

@@ -234,6 +234,9 @@ fn run_job(
                                     error: handler_error.0.clone(),
                                 }
                             }
+                            FailOutcome::Conflict { id, detail } => {
+                                ProcessOutcome::Conflict { id, detail }
+                            }
                         })
                 });
                 (Settled::Process(reply, result), false)

@@ -1,13 +1,20 @@
 //! Shared helpers for pg-notify's tests: notification bodies, stores for both backends, and a
 //! handler whose effect can be counted.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_macros)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::sync::atomic::AtomicBool;
+
+use pg_core::GatewayId;
 use pg_notify::sql::{ColumnType, SqlConn, SqlValue};
-use pg_notify::{Event, HandlerError, Store, StoreConfig, StoreError};
+use pg_notify::{
+    Delivery, Event, GatewayEndpoint, HandlerError, Pipeline, RawLog, RequestMeta, SmartroDecoder,
+    Store, StoreConfig, StoreError,
+};
+use time::OffsetDateTime;
 
 /// A unique table prefix, so that tests sharing one PostgreSQL database do not meet.
 pub fn prefix() -> String {
@@ -66,11 +73,20 @@ pub fn postgres_url() -> Option<String> {
 /// A store of the given backend with fresh tables, plus its effects table.
 pub async fn store(backend: &str, dir: &std::path::Path) -> Option<(Store, String)> {
     let prefix = prefix();
+    let store = open_store(backend, dir, &prefix).await?;
+    create_effects(&store, &prefix)
+        .await
+        .expect("effects table");
+    Some((store, prefix))
+}
+
+/// Opens (or reopens) the store of `backend` whose tables are named with `prefix`.
+pub async fn open_store(backend: &str, dir: &std::path::Path, prefix: &str) -> Option<Store> {
     let config = StoreConfig {
-        table_prefix: prefix.clone(),
+        table_prefix: prefix.to_owned(),
         ..StoreConfig::default()
     };
-    let store = match backend {
+    Some(match backend {
         "sqlite" => Store::open(
             &format!("sqlite://{}", dir.join("events.db").display()),
             config,
@@ -81,11 +97,7 @@ pub async fn store(backend: &str, dir: &std::path::Path) -> Option<(Store, Strin
             .await
             .expect("postgres store"),
         other => panic!("unknown backend {other}"),
-    };
-    create_effects(&store, &prefix)
-        .await
-        .expect("effects table");
-    Some((store, prefix))
+    })
 }
 
 pub async fn create_effects(store: &Store, prefix: &str) -> Result<(), StoreError> {
@@ -126,4 +138,73 @@ pub async fn effects(store: &Store, prefix: &str) -> Vec<(String, i64)> {
         .into_iter()
         .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_i64().unwrap()))
         .collect()
+}
+
+pub fn delivery(gateway: GatewayId, body: Vec<u8>) -> Delivery {
+    Delivery {
+        gateway,
+        received_at: OffsetDateTime::now_utc(),
+        remote: Some("127.0.0.1".parse().unwrap()),
+        content_type: Some("application/x-www-form-urlencoded".into()),
+        body,
+    }
+}
+
+pub fn meta() -> RequestMeta {
+    RequestMeta {
+        method: "POST".into(),
+        path: "/innopay/notify".into(),
+        headers: vec![],
+    }
+}
+
+pub struct Setup {
+    pub pipeline: Pipeline,
+    pub store: Store,
+    pub prefix: String,
+    pub fail: Arc<AtomicBool>,
+    pub _dir: tempfile::TempDir,
+}
+
+/// A pipeline with both endpoints over a fresh store of `backend` (`None`: the backend is not
+/// available), the Innopay endpoint configured by `configure`.
+pub async fn setup(
+    backend: &str,
+    configure: impl FnOnce(GatewayEndpoint) -> GatewayEndpoint,
+) -> Option<Setup> {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, prefix) = store(backend, dir.path()).await?;
+    let fail = Arc::new(AtomicBool::new(false));
+    let pipeline = Pipeline::builder(store.clone())
+        .raw_log(RawLog::open(dir.path().join("logs")).unwrap())
+        .endpoint(configure(GatewayEndpoint::innopay(effect_handler(
+            &prefix,
+            fail.clone(),
+        ))))
+        .endpoint(GatewayEndpoint::smartro(
+            SmartroDecoder::default(),
+            effect_handler(&prefix, fail.clone()),
+        ))
+        .build();
+    Some(Setup {
+        pipeline,
+        store,
+        prefix,
+        fail,
+        _dir: dir,
+    })
+}
+
+/// Runs each named `async fn(backend: &str)` against SQLite and PostgreSQL.
+macro_rules! suite {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test("sqlite").await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test("postgres").await })*
+        }
+    };
 }

@@ -193,7 +193,7 @@ pub(crate) async fn shutdown_signal() {
     eprintln!("pgkit: shutting down: finishing requests in flight");
 }
 
-const CSV_COLUMNS: [&str; 14] = [
+const CSV_COLUMNS: [&str; 17] = [
     "id",
     "key",
     "gateway",
@@ -202,19 +202,31 @@ const CSV_COLUMNS: [&str; 14] = [
     "tid",
     "moid",
     "amount",
+    "approved_amount",
     "state",
     "attempts",
     "deliveries",
     "last_error",
     "received_at",
     "processed_at",
+    "conflicts",
+    "warnings",
 ];
 
+/// One CSV cell. A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at
+/// the start; values come from the network) is prefixed with `'`, unless it is a number.
 fn csv_field(value: &str) -> String {
+    let formula =
+        value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<i64>().is_err();
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_owned()
+        value
     }
 }
 
@@ -228,12 +240,19 @@ fn csv_line(e: &EventRecord) -> String {
         e.tid.clone().unwrap_or_default(),
         e.moid.clone().unwrap_or_default(),
         e.amount.map(|a| a.to_string()).unwrap_or_default(),
+        e.approved_amount.map(|a| a.to_string()).unwrap_or_default(),
         e.state.as_str().to_owned(),
         e.attempts.to_string(),
         e.deliveries.to_string(),
         e.last_error.clone().unwrap_or_default(),
         e.received_at.clone(),
         e.processed_at.clone().unwrap_or_default(),
+        e.conflicts.to_string(),
+        e.warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.field, w.problem))
+            .collect::<Vec<_>>()
+            .join(" | "),
     ];
     cells
         .iter()
@@ -285,4 +304,21 @@ async fn export(db: &str, format: Format, json_output: bool) -> Result<Report, F
         String::new(),
         json!({ "exported": count, "events": collected }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("order-1"), "order-1");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+82"), "+82");
+        assert_eq!(csv_field("-1"), "-1");
+        assert_eq!(csv_field("-x"), "'-x");
+    }
 }

@@ -239,6 +239,16 @@ fn bad_input_exits_2_naming_the_field() {
             "kind",
         ),
         (
+            vec!["decode", "--gateway", "smartro", "--kind", "approval"],
+            br#"{"ResultCode":"3001","ResultMsg":"ok","Tid":"t_2510201m01012510201530001234"}"#,
+            "Amt is missing",
+        ),
+        (
+            vec!["decode", "--gateway", "innopay", "--kind", "notification"],
+            b"moid=a&pgTid=testpay01m01012510200000000006&status=25&approvalAmt=99999999999999999999",
+            "approvalAmt",
+        ),
+        (
             vec![
                 "innopay",
                 "web-link",
@@ -423,6 +433,24 @@ fn decode_every_kind() {
         b"TID=t_2510201m01012510201530001234&OID=M1&Amt=1004&ResultCode=3001&state_cd=0",
     );
     assert_eq!(json(&r.stdout)["amount"], 1004);
+
+    // A lenient field the gateway got wrong is decoded and shown as a warning.
+    let r = run(
+        args(
+            pgkit(),
+            &["decode", "--gateway", "innopay", "--kind", "notification"],
+        ),
+        b"moid=a&pgTid=testpay01m01012510200000000006&status=25&approvalAmt=10&goodsSize=3",
+    );
+    assert_eq!(r.code, 0);
+    let v = json(&r.stdout);
+    assert_eq!(
+        (
+            v["approval_amount"].as_u64(),
+            v["warnings"][0]["field"].as_str()
+        ),
+        (Some(10), Some("goodsSize"))
+    );
 }
 
 // ---------------------------------------------------------------- endpoint commands
@@ -1038,7 +1066,9 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
 
     let child = serve(port, &db, &logs);
     for n in 3..8 {
-        assert_eq!(post(port, "/innopay/notify", &innopay_body(n)).1, "0000");
+        // One lenient field the gateway got wrong: acknowledged, kept as a warning.
+        let body = innopay_body(n) + if n == 6 { "&cashReceiptVat=1.5" } else { "" };
+        assert_eq!(post(port, "/innopay/notify", &body).1, "0000");
     }
     assert_eq!(post(port, "/smartro/notify", smartro).1, "OK");
     stop(child);
@@ -1081,10 +1111,18 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
     assert_eq!(
         rows.next(),
         Some(
-            "id,key,gateway,kind,status,tid,moid,amount,state,attempts,deliveries,last_error,received_at,processed_at"
+            "id,key,gateway,kind,status,tid,moid,amount,approved_amount,state,attempts,deliveries,last_error,received_at,processed_at,conflicts,warnings"
         )
     );
-    assert_eq!(rows.count(), 9);
+    let rows: Vec<&str> = rows.collect();
+    assert_eq!(rows.len(), 9);
+    let vat = rows.iter().find(|r| r.contains(",serve-6,")).unwrap();
+    assert!(
+        vat.ends_with(
+            ",0,cashReceiptVat: not an amount of won: amount has a fraction; won are whole numbers"
+        ),
+        "{vat}"
+    );
     let json_export = run(
         args(pgkit(), &["notify", "export", "--db", &db, "--json"]),
         b"",

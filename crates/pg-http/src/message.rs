@@ -139,6 +139,11 @@ impl HttpResponse {
         (200..300).contains(&self.status)
     }
 
+    /// A protocol violation about this response: `what`, with its status and raw body.
+    pub fn violation(&self, what: impl Into<std::borrow::Cow<'static, str>>) -> ProtocolError {
+        ProtocolError::new(what, self.body.clone()).with_status(self.status)
+    }
+
     /// The body as a JSON object (see [`JsonObject`]). A body that is not an object is a
     /// protocol violation carrying the status and the raw body.
     pub fn json_object(&self) -> Result<JsonObject<'_>, ProtocolError> {

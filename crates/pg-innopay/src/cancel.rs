@@ -222,14 +222,10 @@ impl CancelRequest {
                 None
             };
             if let Some(problem) = problem {
-                return Err(ProtocolError::new(
-                    format!(
-                        "resultCode {}, but {problem}: what was cancelled is unknown",
-                        r.code
-                    ),
-                    response.body.clone(),
-                )
-                .with_status(response.status));
+                return Err(response.violation(format!(
+                    "resultCode {}, but {problem}: what was cancelled is unknown",
+                    r.code
+                )));
             }
         }
         Ok(outcome)
@@ -316,8 +312,7 @@ impl Fields<'_> {
 
 fn parse_cancel_response(response: &HttpResponse) -> Result<CancelOutcome, ProtocolError> {
     let raw = response.body.trim_ascii();
-    let violation =
-        |what: String| ProtocolError::new(what, response.body.clone()).with_status(response.status);
+    let violation = |what: String| response.violation(what);
     let decoded;
     let fields = if raw.starts_with(b"{") {
         Fields::Json(response.json_object()?)

@@ -376,24 +376,18 @@ impl ApprovalRequest {
         let outcome = parse_approval_response(response)?;
         if let ApprovalOutcome::Approved(r) = &outcome {
             if let Some(raw) = r.extra.get("Tid") {
-                return Err(ProtocolError::new(
-                    format!(
-                        "ResultCode {}, but Tid {raw} is not a transaction id",
-                        r.result_code
-                    ),
-                    response.body.clone(),
-                )
-                .with_status(response.status));
+                return Err(response.violation(format!(
+                    "ResultCode {}, but Tid {raw} is not a transaction id",
+                    r.result_code
+                )));
             }
             if let Some(tid) = r.tid.as_ref().filter(|t| t.as_str() != self.tid.as_str()) {
-                return Err(ProtocolError::new(
+                return Err(response.violation(
                     format!(
                         "ResultCode {}, but Tid {tid} is not the requested {}: what was approved is unknown",
                         r.result_code, self.tid
-                    ),
-                    response.body.clone(),
-                )
-                .with_status(response.status));
+                    )
+));
             }
         }
         Ok(outcome)

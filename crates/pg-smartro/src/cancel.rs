@@ -315,14 +315,10 @@ impl CancelRequest {
                 _ => None,
             };
             if let Some(problem) = problem {
-                return Err(ProtocolError::new(
-                    format!(
-                        "ResultCode {}, but {problem}: what was cancelled is unknown",
-                        r.code
-                    ),
-                    response.body.clone(),
-                )
-                .with_status(response.status));
+                return Err(response.violation(format!(
+                    "ResultCode {}, but {problem}: what was cancelled is unknown",
+                    r.code
+                )));
             }
         }
         Ok(outcome)

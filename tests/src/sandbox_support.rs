@@ -235,6 +235,20 @@ pub async fn get_text(url: &str) -> String {
         .expect("page")
 }
 
+/// Pays an SMS payment link as its buyer, with the test card that approves (`4242...`); the
+/// result page's code (`0000` when approved).
+pub async fn pay_link(sandbox: &Sandbox, link: &str) -> String {
+    pg_sandbox::buyer::Buyer::new(sandbox.base_url())
+        .expect("buyer")
+        .pay_link(
+            link,
+            &pg_sandbox::buyer::CardEntry::test("4242424242424242"),
+        )
+        .await
+        .expect("the link's pages")
+        .result_code
+}
+
 /// Posts a form body as a browser would; the page's text.
 pub async fn post_form(url: &str, body: &str) -> String {
     browser()

@@ -167,6 +167,13 @@ async fn cancel_on_both() {
         innopay(mock.clone()).cancel(&request).await.unwrap(),
         CancelOutcome::AlreadyCancelled(_)
     ));
+    // The neutral receipt says what the gateway said: no amount when the reply has none.
+    assert!(
+        matches!(smartro(mock.clone()).cancel(&request).await.unwrap(), CancelOutcome::Cancelled(r) if r.amount.is_none())
+    );
+    mock.push(HttpResponse::json(
+        r#"{"ResultCode":"2001","ResultMsg":"취소 성공","CancelAmt":"1,000"}"#,
+    ));
     assert!(
         matches!(smartro(mock).cancel(&request).await.unwrap(), CancelOutcome::Cancelled(r) if r.amount == Some(Won::new(1000)))
     );

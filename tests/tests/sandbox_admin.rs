@@ -7,7 +7,7 @@ use std::time::Duration;
 use pg_sandbox::SandboxConfig;
 use pg_sandbox::store::DeliveryState;
 use pgkit_tests::sandbox_support::{
-    Submit, browser, form, get_text, notify_to, post_form, post_json, receiver, sandbox,
+    Submit, browser, form, get_text, notify_to, pay_link, post_form, post_json, receiver, sandbox,
     sandbox_with,
 };
 use serde_json::{Value, json};
@@ -97,13 +97,7 @@ async fn the_json_api_manages_merchants_clock_and_deliveries() {
     // A delivery waits without a URL, goes out once one is set, and can be resent.
     let receiver = receiver(0, None).await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
-    let page = get_text(&link).await;
-    let mut pay = form(&page, "pay", sandbox.base_url()).unwrap();
-    pay.set("cardNo", "4242424242424242")
-        .set("expiry", "12/30")
-        .set("birth", "900101")
-        .set("cardPw", "12");
-    pay.submit(&browser()).await;
+    assert_eq!(pay_link(&sandbox, &link).await, "0000");
     assert_eq!(
         sandbox.deliveries().unwrap()[0].state,
         DeliveryState::Waiting
@@ -183,13 +177,7 @@ async fn the_admin_pages_show_everything_and_their_forms_work() {
     .await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
     assert!(answer["resultMsg"].as_str().unwrap().contains(&link));
-    let page = get_text(&link).await;
-    let mut pay = form(&page, "pay", &base).unwrap();
-    pay.set("cardNo", "4242424242424242")
-        .set("expiry", "12/30")
-        .set("birth", "900101")
-        .set("cardPw", "12");
-    pay.submit(&browser()).await;
+    assert_eq!(pay_link(&sandbox, &link).await, "0000");
     sandbox.settle(Duration::from_secs(10)).await.unwrap();
 
     let dashboard = get_text(&format!("{base}/sandbox/")).await;
@@ -269,13 +257,7 @@ async fn virtual_time_runs_at_the_time_scale() {
     )
     .await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
-    let page = get_text(&link).await;
-    let mut pay = form(&page, "pay", sandbox.base_url()).unwrap();
-    pay.set("cardNo", "4242424242424242")
-        .set("expiry", "12/30")
-        .set("birth", "900101")
-        .set("cardPw", "12");
-    pay.submit(&browser()).await;
+    assert_eq!(pay_link(&sandbox, &link).await, "0000");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let d = sandbox.deliveries().unwrap().remove(0);
@@ -424,13 +406,7 @@ async fn a_file_backed_sandbox_keeps_its_state_across_a_restart() {
     )
     .await;
     let link = first.sms_outbox().unwrap()[0].link.clone();
-    let page = get_text(&link).await;
-    let mut pay = form(&page, "pay", first.base_url()).unwrap();
-    pay.set("cardNo", "4242424242424242")
-        .set("expiry", "12/30")
-        .set("birth", "900101")
-        .set("cardPw", "12");
-    pay.submit(&browser()).await;
+    assert_eq!(pay_link(&first, &link).await, "0000");
     first.settle(Duration::from_secs(10)).await.unwrap();
     first.shutdown().await;
 

@@ -3,7 +3,7 @@
 
 use pg_sandbox::merchant::{innopay_test, smartro_test};
 use pg_smartro::crypto::{self, Aes256Cipher};
-use pgkit_tests::sandbox_support::{Submit, browser, get_text, post_json, result_code, sandbox};
+use pgkit_tests::sandbox_support::{browser, get_text, pay_link, post_json, result_code, sandbox};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,14 +47,7 @@ async fn innopay_manual_examples_by_hand() {
     let tid = {
         let order = sandbox.orders().unwrap().remove(0);
         let link = format!("{base}/s/{}", order.link_code);
-        let http = browser();
-        let page = get_text(&link).await;
-        let mut pay = pgkit_tests::sandbox_support::form(&page, "pay", &base).unwrap();
-        pay.set("cardNo", "4242424242424242")
-            .set("expiry", "1230")
-            .set("birth", "900101")
-            .set("cardPw", "00");
-        pay.submit(&http).await;
+        assert_eq!(pay_link(&sandbox, &link).await, "0000");
         sandbox.transactions().unwrap().remove(0).tid
     };
     let answer = post_json(

@@ -11,8 +11,8 @@ use pg_sandbox::{Sandbox, SandboxConfig};
 use pg_smartro::approval::ApprovalRequest;
 use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
-    ExpectAmount, Submit, attr, browser, form, get_text, innopay, innopay_with, notify_to,
-    open_window, receiver, sandbox_with, short_timeout, smartro, smartro_with,
+    ExpectAmount, Submit, attr, browser, form, innopay, innopay_with, notify_to, open_window,
+    pay_link, receiver, sandbox_with, short_timeout, smartro, smartro_with,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -139,14 +139,7 @@ async fn pay_innopay(sandbox: &Sandbox, moid: &str, amount: u64) -> String {
         .find(|m| m.moid == moid)
         .unwrap()
         .link;
-    let http = browser();
-    let page = get_text(&link).await;
-    let mut pay = form(&page, "pay", sandbox.base_url()).unwrap();
-    pay.set("cardNo", "4242424242424242")
-        .set("expiry", "12/30")
-        .set("birth", "900101")
-        .set("cardPw", "12");
-    pay.submit(&http).await;
+    pay_link(sandbox, &link).await;
     sandbox
         .transactions()
         .unwrap()

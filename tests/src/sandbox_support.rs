@@ -236,7 +236,7 @@ pub async fn get_text(url: &str) -> String {
 }
 
 /// Pays an SMS payment link as its buyer, with the test card that approves (`4242...`); the
-/// result page's code (`0000` when approved).
+/// result page's code (`3001` when approved).
 pub async fn pay_link(sandbox: &Sandbox, link: &str) -> String {
     pg_sandbox::buyer::Buyer::new(sandbox.base_url())
         .expect("buyer")

@@ -97,7 +97,7 @@ async fn the_json_api_manages_merchants_clock_and_deliveries() {
     // A delivery waits without a URL, goes out once one is set, and can be resent.
     let receiver = receiver(0, None).await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
-    assert_eq!(pay_link(&sandbox, &link).await, "0000");
+    assert_eq!(pay_link(&sandbox, &link).await, "3001");
     assert_eq!(
         sandbox.deliveries().unwrap()[0].state,
         DeliveryState::Waiting
@@ -177,7 +177,7 @@ async fn the_admin_pages_show_everything_and_their_forms_work() {
     .await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
     assert!(answer["resultMsg"].as_str().unwrap().contains(&link));
-    assert_eq!(pay_link(&sandbox, &link).await, "0000");
+    assert_eq!(pay_link(&sandbox, &link).await, "3001");
     sandbox.settle(Duration::from_secs(10)).await.unwrap();
 
     let dashboard = get_text(&format!("{base}/sandbox/")).await;
@@ -257,7 +257,7 @@ async fn virtual_time_runs_at_the_time_scale() {
     )
     .await;
     let link = sandbox.sms_outbox().unwrap()[0].link.clone();
-    assert_eq!(pay_link(&sandbox, &link).await, "0000");
+    assert_eq!(pay_link(&sandbox, &link).await, "3001");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let d = sandbox.deliveries().unwrap().remove(0);
@@ -406,7 +406,7 @@ async fn a_file_backed_sandbox_keeps_its_state_across_a_restart() {
     )
     .await;
     let link = first.sms_outbox().unwrap()[0].link.clone();
-    assert_eq!(pay_link(&first, &link).await, "0000");
+    assert_eq!(pay_link(&first, &link).await, "3001");
     first.settle(Duration::from_secs(10)).await.unwrap();
     first.shutdown().await;
 

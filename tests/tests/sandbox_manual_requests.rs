@@ -47,7 +47,7 @@ async fn innopay_manual_examples_by_hand() {
     let tid = {
         let order = sandbox.orders().unwrap().remove(0);
         let link = format!("{base}/s/{}", order.link_code);
-        assert_eq!(pay_link(&sandbox, &link).await, "0000");
+        assert_eq!(pay_link(&sandbox, &link).await, "3001");
         sandbox.transactions().unwrap().remove(0).tid
     };
     let answer = post_json(

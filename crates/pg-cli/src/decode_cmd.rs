@@ -70,9 +70,13 @@ pub(crate) fn run(args: DecodeArgs) -> Result<Report, Failure> {
             to_json(&outcome)
         }
         (Gateway::Innopay, kind) => {
+            let name = kind
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default();
             return Err(Failure::field(
-                "kind",
-                format!("{kind:?} is not an Innopay body: use notification or return"),
+                "--kind",
+                format!("{name} is not an Innopay body: use notification or return"),
             ));
         }
     };

@@ -8,9 +8,9 @@ use pg_innopay::sms_pay::{SmsPaymentOutcome, SmsPaymentRequest};
 use pg_innopay::web_link::{RequestType, SubPayMethod, WebLinkEncoding, WebLinkRequest};
 use serde_json::json;
 
-use crate::config::{self, GatewayFlags};
 use crate::report::{Failure, Report};
 use crate::smartro_cmd::transport;
+use pg_cli::config::{self, GatewayFlags};
 
 /// Settings shared by the Innopay commands.
 #[derive(Debug, Clone, clap::Args)]

@@ -3,9 +3,9 @@
 //! Exit codes: 0 success, 1 refused by the gateway, 2 invalid input, 3 transport failure or
 //! outcome unknown. Every command takes `--json`.
 
-mod config;
 mod decode_cmd;
 mod demo;
+mod flags;
 mod innopay_cmd;
 mod notify_cmd;
 mod report;
@@ -75,8 +75,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Smartro(c) => smartro_cmd::run(c).await,
-            Command::Innopay(c) => innopay_cmd::run(c).await,
+            Command::Smartro(c) => smartro_cmd::run(c).await.map_err(Failure::naming_flags),
+            Command::Innopay(c) => innopay_cmd::run(c).await.map_err(Failure::naming_flags),
             Command::Decode(a) => decode_cmd::run(a),
             Command::Notify(c) => notify_cmd::run(c, json).await,
             Command::Sandbox(a) => sandbox_cmd::run(a, json).await,

@@ -49,8 +49,21 @@ pub(crate) enum NotifyCommand {
     },
 }
 
-async fn open(db: &str) -> Result<Store, Failure> {
-    Store::open(db, StoreConfig::default()).await.map_err(|e| {
+/// Opens the store at `db`; `create` says whether a missing one is created (the receiver) or
+/// refused (the export).
+async fn open(db: &str, create: bool) -> Result<Store, Failure> {
+    let config = StoreConfig {
+        create,
+        ..StoreConfig::default()
+    };
+    let opened = Store::open(db, config).await;
+    if !create {
+        // The URL is not echoed: a PostgreSQL URL may hold a password.
+        return opened.map_err(|e| {
+            Failure::field("--db", format!("must name an existing event store ({e})"))
+        });
+    }
+    opened.map_err(|e| {
         if db.starts_with("sqlite://") || db.starts_with("postgres") {
             Failure::transport(e)
         } else {
@@ -94,7 +107,7 @@ async fn serve(
     json_output: bool,
 ) -> Result<Report, Failure> {
     let allow = allowlist(allow_ip)?;
-    let store = open(db).await?;
+    let store = open(db, true).await?;
     let mut smartro_decoder = SmartroDecoder::default();
     if let Ok(key) = std::env::var("PGKIT_MERCHANT_KEY") {
         smartro_decoder = smartro_decoder.with_merchant_key(pg_core::Secret::new(key));
@@ -262,7 +275,7 @@ fn csv_line(e: &EventRecord) -> String {
 }
 
 async fn export(db: &str, format: Format, json_output: bool) -> Result<Report, Failure> {
-    let store = open(db).await?;
+    let store = open(db, false).await?;
     let progress = std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -86,6 +86,15 @@ impl Failure {
     }
 }
 
+impl From<pg_cli::config::ConfigError> for Failure {
+    fn from(e: pg_cli::config::ConfigError) -> Self {
+        match e {
+            pg_cli::config::ConfigError::Field { field, rule } => Failure::field(&field, rule),
+            pg_cli::config::ConfigError::Unreadable(message) => Failure::invalid(message),
+        }
+    }
+}
+
 impl From<pg_core::InvalidInput> for Failure {
     fn from(e: pg_core::InvalidInput) -> Self {
         Failure {

@@ -12,8 +12,8 @@ use pg_smartro::payment_window::{EncodingType, PaymentWindowRequest, SkinColor};
 use pg_smartro::{Device, SmartroClient};
 use serde_json::json;
 
-use crate::config::{self, GatewayFlags};
 use crate::report::{Failure, Report};
+use pg_cli::config::{self, GatewayFlags, SmartroFlags};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SmartroCommand {
@@ -61,7 +61,7 @@ pub(crate) enum SmartroCommand {
     /// Approve an authenticated payment (Tid + TrAuthKey from the return callback).
     Approve {
         #[command(flatten)]
-        gateway: GatewayFlags,
+        gateway: SmartroFlags,
         /// Tid.
         #[arg(long)]
         tid: String,
@@ -75,7 +75,7 @@ pub(crate) enum SmartroCommand {
     /// Cancel a payment, fully or partly.
     Cancel {
         #[command(flatten)]
-        gateway: GatewayFlags,
+        gateway: SmartroFlags,
         /// Tid.
         #[arg(long)]
         tid: String,
@@ -104,7 +104,7 @@ pub(crate) enum SmartroCommand {
     /// Delete an SS-Pay member (and its billing id).
     DeleteMember {
         #[command(flatten)]
-        gateway: GatewayFlags,
+        gateway: SmartroFlags,
         /// MallUserId.
         #[arg(long)]
         mall_user_id: String,
@@ -120,7 +120,10 @@ pub(crate) enum SmartroCommand {
 #[derive(Debug, clap::Args)]
 pub(crate) struct FormArgs {
     #[command(flatten)]
-    gateway: GatewayFlags,
+    gateway: SmartroFlags,
+    /// The whole MerchantKey (default: $PGKIT_MERCHANT_KEY or the config's merchant_key_file).
+    #[arg(long)]
+    merchant_key: Option<String>,
     /// Moid.
     #[arg(long)]
     moid: String,
@@ -201,11 +204,12 @@ pub(crate) async fn run(command: SmartroCommand) -> Result<Report, Failure> {
             merchant_key,
         } => {
             let key = config::merchant_key(merchant_key, &GatewayFlags::default())?;
+            // This command's flags are the hash's inputs, named as such.
             pg_core::KstDateTime::parse(&edi_date, pg_core::KstFormat::YyyyMMddHHmmss)
-                .map_err(|e| Failure::field("EdiDate", e.rule))?;
-            Mid::parse(&mid).map_err(|e| Failure::field("Mid", e.rule))?;
+                .map_err(|e| Failure::field("--edi-date", e.rule))?;
+            Mid::parse(&mid).map_err(|e| Failure::field("--mid", e.rule))?;
             if amt.is_empty() || !amt.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Failure::field("Amt", "must be digits only"));
+                return Err(Failure::field("--amt", "must be digits only"));
             }
             let value = crypto::encrypt_data(&edi_date, &mid, &amt, &key);
             Ok(digest_report("EncryptData", value.as_str()))
@@ -237,7 +241,7 @@ pub(crate) async fn run(command: SmartroCommand) -> Result<Report, Failure> {
             tr_auth_key,
             expected_amount,
         } => {
-            let (credentials, environment) = config::smartro(&gateway, None)?;
+            let (credentials, environment) = config::smartro(&gateway, None, None)?;
             let tid = Tid::parse(&tid).map_err(|e| Failure::field("Tid", e.rule))?;
             let expected = expected_amount
                 .map(|a| Won::parse(&a).map_err(|e| Failure::field("expected-amount", e)))
@@ -286,7 +290,7 @@ pub(crate) async fn run(command: SmartroCommand) -> Result<Report, Failure> {
             tax_free_amount,
             vat_amount,
         } => {
-            let (credentials, environment) = config::smartro(&gateway, None)?;
+            let (credentials, environment) = config::smartro(&gateway, None, None)?;
             let mut b = CancelRequest::builder()
                 .tid(tid.as_str())
                 .amount(amount.as_str())
@@ -329,7 +333,7 @@ pub(crate) async fn run(command: SmartroCommand) -> Result<Report, Failure> {
             mall_reserved,
             ssp_mall_id,
         } => {
-            let (credentials, environment) = config::smartro(&gateway, ssp_mall_id)?;
+            let (credentials, environment) = config::smartro(&gateway, ssp_mall_id, None)?;
             let request = MemberDeletionRequest {
                 mall_user_id,
                 mall_reserved,
@@ -361,7 +365,11 @@ pub(crate) fn transport() -> Result<pg_http::ReqwestTransport, Failure> {
 }
 
 fn form(args: FormArgs) -> Result<Report, Failure> {
-    let (credentials, environment) = config::smartro(&args.gateway, args.ssp_mall_id.clone())?;
+    let (credentials, environment) = config::smartro(
+        &args.gateway,
+        args.ssp_mall_id.clone(),
+        args.merchant_key.clone(),
+    )?;
     let device = match args.device.as_str() {
         "pc" | "PC" => Device::Pc,
         "mobile" | "MOBILE" => Device::Mobile,

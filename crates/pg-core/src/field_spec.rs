@@ -273,6 +273,32 @@ pub fn read_money(field: &'static str, text: &str) -> Result<crate::Won, Violati
     }
 }
 
+/// `local@domain`: a local part of printable ASCII without spaces or the characters mail
+/// syntax reserves, and a domain of at least two dot-separated labels of letters, digits and
+/// `-` (Hangul domains included).
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"(),:;<>@[\\]".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && domain.len() <= 255
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
 /// Reads a result or status code as a gateway sends it: surrounding spaces trimmed, then 1 to
 /// `max` ASCII letters or digits (no control characters, nothing that could pass for another
 /// field).
@@ -358,6 +384,20 @@ impl Validator {
         self
     }
 
+    /// Refuses text that is not an e-mail address (`name@example.kr`): the gateway mails the
+    /// receipt there. Empty text is left to the field's own rule (absent or required).
+    pub fn email(&mut self, field: &'static str, value: Option<&str>) -> &mut Self {
+        if let Some(text) = value.filter(|t| !t.is_empty()) {
+            if !is_email(text) {
+                self.violations.push(Violation::new(
+                    field,
+                    Rule::Constraint("must be an e-mail address such as name@example.kr".into()),
+                ));
+            }
+        }
+        self
+    }
+
     /// Refuses a URL that is not a full `http://` or `https://` URL.
     pub fn http_url(&mut self, field: &'static str, value: Option<&str>) -> &mut Self {
         if let Some(url) = value {
@@ -396,6 +436,24 @@ impl Validator {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "noname@smartro.co.kr",
+            "a.b+c@example.kr",
+            "x@한국.kr",
+            "A_1@sub-1.example.com",
+        ] {
+            assert!(super::is_email(ok), "{ok}");
+        }
+        for bad in [
+            "bad", "@x.kr", "a@", "a@kr", "a@@b.kr", "a b@c.kr", "a@b..kr", "a@-b.kr", ".a@b.kr",
+            "a@b.kr,", "a<b@c.kr",
+        ] {
+            assert!(!super::is_email(bad), "{bad}");
+        }
+    }
     use super::*;
 
     const fn spec(name: &'static str, kind: FieldKind, max_bytes: usize) -> FieldSpec {

@@ -57,10 +57,15 @@ parsed!(
     "an amount of won (digits, optionally grouped by ',')",
     Won::parse
 );
-parsed!(Moid, "an order number", Moid::parse);
-parsed!(Mid, "a merchant id", Mid::parse);
-parsed!(Tid, "a transaction id", Tid::parse);
-parsed!(PhoneNumber, "a Korean phone number", PhoneNumber::parse);
+// The identifiers' rules only: the field's name already says which identifier it is.
+parsed!(Moid, "an order number", |t| Moid::parse(t)
+    .map_err(|e| e.rule));
+parsed!(Mid, "a merchant id", |t| Mid::parse(t).map_err(|e| e.rule));
+parsed!(Tid, "a transaction id", |t| Tid::parse(t)
+    .map_err(|e| e.rule));
+parsed!(PhoneNumber, "a Korean phone number", |t| {
+    PhoneNumber::parse(t).map_err(|e| e.rule)
+});
 parsed!(
     KstDateTime,
     "a date-time yyyy-MM-dd HH:mm:ss or yyyyMMddHHmmss (KST)",

@@ -134,6 +134,7 @@ impl SmsPaymentRequestBuilder {
         ] {
             v.check(field, value);
         }
+        v.email(spec::BUYER_EMAIL.name, self.buyer_email.as_deref());
         v.finish()?;
         match (moid, amount, buyer_phone, self.goods_name, self.buyer_name) {
             (Some(moid), Some(amount), Some(buyer_phone), Some(goods_name), Some(buyer_name)) => {

@@ -286,6 +286,7 @@ impl WebLinkRequest {
             v.ks_x_1001(spec::GOODS_NAME.name, self.goods_name.as_deref())
                 .ks_x_1001(spec::BUYER_NAME.name, self.buyer_name.as_deref());
         }
+        v.email(spec::BUYER_EMAIL.name, self.buyer_email.as_deref());
         let values: Vec<(&'static pg_core::FieldSpec, Option<String>)> = vec![
             (
                 &spec::LICENSE_KEY,

@@ -292,6 +292,7 @@ impl PaymentWindowRequest {
             .to_string()
         });
         let won = |w: Option<Won>| w.map(|w| w.to_string());
+        v.email(spec::BUYER_EMAIL.name, self.buyer_email.as_deref());
         let values: Vec<(&'static FieldSpec, Option<String>)> = vec![
             (&spec::PAY_METHOD, Some("CARD".into())),
             (&spec::MID, Some(credentials.mid.to_string())),

@@ -12,7 +12,7 @@ use pg_sandbox::buyer::CardEntry;
 use pg_sandbox::store::DeliveryState;
 use serde_json::json;
 
-use super::steps::{OrFail, StepFailed, Steps, won};
+use super::steps::{OrFail, StepFailed, Steps, summaries, won, won_or_none};
 use super::{Demo, SETTLE};
 
 const AMOUNT: u64 = 10_005;
@@ -95,7 +95,12 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
     let refused = first.attempts.first().or_fail(&step)?;
     step.expect(
         !refused.acknowledged && first.state == DeliveryState::Pending,
-        || format!("the first attempt should have been refused: {refused:?}"),
+        || {
+            format!(
+                "the first attempt should have been refused: {}",
+                first.summary()
+            )
+        },
     )?;
     let interval = first
         .next_at
@@ -110,7 +115,12 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
     let ack = delivered.attempts.last().or_fail(&step)?;
     step.expect(
         delivered.state == DeliveryState::Delivered && delivered.attempts.len() == 2,
-        || format!("expected delivery on the second attempt: {delivered:?}"),
+        || {
+            format!(
+                "expected delivery on the second attempt: {}",
+                delivered.summary()
+            )
+        },
     )?;
     steps.done(
         step,
@@ -147,10 +157,17 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
             .or_fail(&step)?;
         let result = match client.cancel(&cancel).await.or_fail(&step)? {
             CancelOutcome::Cancelled(r) => r,
-            other => return Err(step.failed(format!("not cancelled: {:?}", other.result()))),
+            other => {
+                let r = other.result();
+                return Err(step.failed(format!("not cancelled: [{}] {}", r.code, r.message)));
+            }
         };
         step.expect(result.amount == Some(Won::new(amount)), || {
-            format!("cancelled {:?} instead of {}", result.amount, won(amount))
+            format!(
+                "cancelled {} instead of {}",
+                won_or_none(result.amount),
+                won(amount)
+            )
         })?;
         let remaining = sandbox
             .transaction(&tx.tid)
@@ -184,7 +201,12 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
         .collect();
     step.expect(
         cancels.len() == 2 && cancels.iter().all(|d| d.state == DeliveryState::Delivered),
-        || format!("expected two delivered cancel notifications: {cancels:?}"),
+        || {
+            format!(
+                "expected two delivered cancel notifications: {}",
+                summaries(&cancels)
+            )
+        },
     )?;
     steps.done(
         step,

@@ -13,7 +13,7 @@ use pg_smartro::payment_window::PaymentWindowRequest;
 use pg_smartro::{Credentials, Environment, SmartroClient};
 use serde_json::json;
 
-use super::steps::{OrFail, StepFailed, Steps, won};
+use super::steps::{OrFail, StepFailed, Steps, summaries, won, won_or_none};
 use super::{Demo, SETTLE};
 
 const AMOUNT: u64 = 50_000;
@@ -147,12 +147,15 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
         .or_fail(&step)?;
     let cancelled = match client.cancel(&cancel).await.or_fail(&step)? {
         CancelOutcome::Cancelled(r) => r,
-        other => return Err(step.failed(format!("not cancelled: {:?}", other.result()))),
+        other => {
+            let r = other.result();
+            return Err(step.failed(format!("not cancelled: [{}] {}", r.code, r.message)));
+        }
     };
     step.expect(cancelled.amount == Some(Won::new(PARTIAL)), || {
         format!(
-            "cancelled {:?} instead of {}",
-            cancelled.amount,
+            "cancelled {} instead of {}",
+            won_or_none(cancelled.amount),
             won(PARTIAL)
         )
     })?;
@@ -201,7 +204,12 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
             && delivered
                 .iter()
                 .all(|d| d.state == DeliveryState::Delivered),
-        || format!("expected the approval and the cancel delivered: {delivered:?}"),
+        || {
+            format!(
+                "expected the approval and the cancel delivered: {}",
+                summaries(&delivered)
+            )
+        },
     )?;
     steps.done(
         step,

@@ -184,6 +184,23 @@ impl Drop for Spinner {
 }
 
 /// `10,005원`.
+/// Deliveries, one summary each, for a failed step's message.
+pub(crate) fn summaries(deliveries: &[pg_sandbox::store::Delivery]) -> String {
+    if deliveries.is_empty() {
+        return "none".to_owned();
+    }
+    deliveries
+        .iter()
+        .map(pg_sandbox::store::Delivery::summary)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An amount the gateway may not have sent.
+pub(crate) fn won_or_none(amount: Option<pg_core::Won>) -> String {
+    amount.map_or_else(|| "no amount".to_owned(), |a| format!("{}원", a.grouped()))
+}
+
 pub(crate) fn won(amount: u64) -> String {
     format!("{}원", pg_core::Won::new(amount).grouped())
 }

@@ -34,6 +34,10 @@ pub struct StoreConfig {
     /// Writer connections, each committing its own batches. SQLite has one writer whatever
     /// this says; PostgreSQL defaults to 4 (its batches are bound by round trips, not fsyncs).
     pub writers: Option<usize>,
+    /// Creates the tables (and the SQLite file) when they do not exist. Default `true`. With
+    /// `false` only an existing store opens: export and query tools use it, so that a mistyped
+    /// URL is an error instead of a new, empty store.
+    pub create: bool,
 }
 
 impl Default for StoreConfig {
@@ -42,6 +46,7 @@ impl Default for StoreConfig {
             table_prefix: "pgkit_".into(),
             max_batch: 512,
             writers: None,
+            create: true,
         }
     }
 }
@@ -86,7 +91,8 @@ impl Store {
     #[cfg(feature = "sqlite")]
     pub async fn sqlite(path: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let path = path.to_owned();
-        Store::start("sqlite", config, 1, move || sqlite::open(&path)).await
+        let create = config.create;
+        Store::start("sqlite", config, 1, move || sqlite::open(&path, create)).await
     }
 
     /// SQLite is not compiled in.
@@ -126,6 +132,7 @@ impl Store {
         let jobs = Arc::new(std::sync::Mutex::new(rx));
         let connect = Arc::new(connect);
         let max_batch = config.max_batch.max(1);
+        let create = config.create;
         for n in 0..writers {
             let (ready_tx, ready_rx) = oneshot::channel();
             let (tables, stats, jobs, connect) =
@@ -135,6 +142,9 @@ impl Store {
                 .spawn(move || {
                     let opened = connect().and_then(|mut conn| {
                         if n == 0 {
+                            if !create {
+                                require_tables(conn.as_mut(), &tables)?;
+                            }
                             let ddl = tables.ddl(conn.dialect());
                             let upgrades = tables.upgrades(conn.dialect());
                             migrate(conn.as_mut(), &ddl, &upgrades)?;
@@ -332,6 +342,22 @@ impl Store {
 }
 
 /// Creates the tables, once per database even with several instances starting together.
+/// Fails unless the events table exists (a store opened with `create: false`).
+fn require_tables(conn: &mut dyn SqlConn, tables: &Tables) -> Result<(), StoreError> {
+    conn.query(
+        &format!("SELECT id FROM {} LIMIT 1", tables.events),
+        &[],
+        &[crate::sql::ColumnType::Int],
+    )
+    .map(|_| ())
+    .map_err(|_| {
+        StoreError::new(format!(
+            "no pgkit event store here: the table {} does not exist",
+            tables.events
+        ))
+    })
+}
+
 fn migrate(conn: &mut dyn SqlConn, ddl: &str, upgrades: &[String]) -> Result<(), StoreError> {
     // A database created by an earlier version lacks the newer columns: add each (SQLite has no
     // `ADD COLUMN IF NOT EXISTS`, so an existing column's error is expected and ignored).

@@ -15,9 +15,19 @@ fn err(e: rusqlite::Error) -> StoreError {
 
 /// Opens `path` and sets the durability pragmas: WAL, and `synchronous=FULL` so that a commit is
 /// on disk (power loss included) before it returns.
-pub(super) fn open(path: &str) -> Result<Box<dyn SqlConn + Send>, StoreError> {
-    create_private(path)?;
-    let conn = Connection::open(path).map_err(err)?;
+pub(super) fn open(path: &str, create: bool) -> Result<Box<dyn SqlConn + Send>, StoreError> {
+    let conn = if create {
+        create_private(path)?;
+        Connection::open(path).map_err(err)?
+    } else {
+        Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::new(format!("sqlite: cannot open {path}: {e}")))?
+    };
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(err)?;
     conn.pragma_update(None, "journal_mode", "WAL")

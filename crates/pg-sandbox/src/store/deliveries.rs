@@ -21,8 +21,15 @@ pub enum DeliveryState {
     Failed,
 }
 
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl DeliveryState {
-    fn as_str(self) -> &'static str {
+    /// `waiting`, `pending`, `in-flight`, `delivered` or `failed`.
+    pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Waiting => "waiting",
             DeliveryState::Pending => "pending",
@@ -116,6 +123,31 @@ pub struct Delivery {
     pub created_at: i64,
     /// Every attempt, first to last.
     pub attempts: Vec<Attempt>,
+}
+
+impl Delivery {
+    /// One line for people: `delivery 3 (approval of TID): pending after 1 attempt (HTTP 500)`.
+    pub fn summary(&self) -> String {
+        let attempts: Vec<String> = self
+            .attempts
+            .iter()
+            .map(|a| match (a.status, &a.error) {
+                (Some(status), _) => format!("HTTP {status}"),
+                (None, Some(error)) => error.clone(),
+                (None, None) => "no answer".to_owned(),
+            })
+            .collect();
+        format!(
+            "delivery {} ({} of {}): {} after {} attempt{} ({})",
+            self.id,
+            self.kind,
+            self.tid,
+            self.state,
+            self.attempts.len(),
+            if self.attempts.len() == 1 { "" } else { "s" },
+            attempts.join(", ")
+        )
+    }
 }
 
 const COLUMNS: &str =

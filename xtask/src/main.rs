@@ -5,11 +5,13 @@
 //! cargo xtask bench [--quick]     benches + baselines -> target/pgkit-bench, docs/performance.md
 //! cargo xtask test                the project's one test command
 //! cargo xtask release --dry-run   versions, changelog entry, `cargo package` in dependency order
+//! cargo xtask screenshots         the README's pictures, from the browser suite
 //! ```
 
 mod bench;
 mod codegen;
 mod release;
+mod screenshots;
 mod services;
 mod test;
 mod tsv;
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&root),
         Some("bench") => bench::run(&root, args.iter().any(|a| a == "--quick")),
         Some("release") => release::run(&root, args.iter().any(|a| a == "--dry-run")),
+        Some("screenshots") => screenshots::run(&root),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -35,7 +38,8 @@ fn main() -> ExitCode {
                  codegen [--check]   regenerate code from data/*.tsv (or check it is current)\n  \
                  test                fmt, clippy, codegen check, tests, cargo-deny\n  \
                  bench [--quick]     benches and baselines, docs/performance.md\n  \
-                 release --dry-run   check versions and changelog, package every crate"
+                 release --dry-run   check versions and changelog, package every crate\n  \
+                 screenshots         regenerate docs/screenshots from the browser suite"
             );
             return ExitCode::from(2);
         }

@@ -164,3 +164,86 @@ pub(crate) fn chromium() -> Option<String> {
         .find(|p| Path::new(p).is_file())
         .map(|p| (*p).to_owned())
 }
+
+/// A `chromedriver` (Debian's `chromium-driver`) on a free loopback port, for the browser suite;
+/// stopped on drop. The suite's sessions start headless Chromium through it.
+#[derive(Debug)]
+pub(crate) struct Chromedriver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Chromedriver {
+    /// Starts one, or `Ok(None)` when `chromedriver` is not installed.
+    pub(crate) fn start() -> Result<Option<Chromedriver>> {
+        let program = if on_path("chromedriver") {
+            PathBuf::from("chromedriver")
+        } else if Path::new("/usr/bin/chromedriver").is_file() {
+            PathBuf::from("/usr/bin/chromedriver")
+        } else {
+            return Ok(None);
+        };
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        let driver = Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err("chromedriver did not start within 30 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(Some(driver))
+    }
+
+    /// Its WebDriver URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the browser suite needs: a running chromedriver, and the variables that point the
+/// suite at it and at Chromium.
+#[derive(Debug)]
+pub(crate) struct BrowserEnv {
+    /// Stopped when dropped.
+    pub(crate) driver: Chromedriver,
+    /// `PGKIT_TEST_CHROMIUM`, `PGKIT_TEST_WEBDRIVER`, `PGKIT_SCREENSHOTS`.
+    pub(crate) vars: Vec<(String, String)>,
+}
+
+/// The browser suite's environment, or why it cannot run.
+pub(crate) fn browser_env(root: &Path) -> Result<std::result::Result<BrowserEnv, String>> {
+    let Some(chromium) = chromium() else {
+        return Ok(Err("no chromium found (install chromium)".into()));
+    };
+    let Some(driver) = Chromedriver::start()? else {
+        return Ok(Err("no chromedriver found (install chromium-driver)".into()));
+    };
+    let vars = vec![
+        ("PGKIT_TEST_CHROMIUM".to_owned(), chromium),
+        ("PGKIT_TEST_WEBDRIVER".to_owned(), driver.url().to_owned()),
+        (
+            "PGKIT_SCREENSHOTS".to_owned(),
+            root.join("target/browser-screenshots")
+                .display()
+                .to_string(),
+        ),
+    ];
+    Ok(Ok(BrowserEnv { driver, vars }))
+}

@@ -41,16 +41,32 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             );
         }
         Ok(None) => {
-            skipped.push("PostgreSQL suites (no initdb/pg_ctl found; install postgresql)");
+            skipped
+                .push("PostgreSQL suites (no initdb/pg_ctl found; install postgresql)".to_owned());
             None
         }
         Err(e) => return Err(format!("cannot start the PostgreSQL test cluster: {e}").into()),
     };
-    if let Some(chromium) = services::chromium() {
-        env.push(("PGKIT_TEST_CHROMIUM".to_owned(), chromium));
-    } else {
-        skipped.push("browser suites (no chromium found)");
-    }
+    let browser = match services::browser_env(root)? {
+        Ok(browser) => {
+            println!(
+                "\n==> chromedriver at {} (headless Chromium for the browser suite)",
+                browser.driver.url()
+            );
+            env.extend(browser.vars.iter().cloned());
+            Some(browser)
+        }
+        Err(why) if in_ci => {
+            return Err(format!(
+                "CI=true but the browser suite cannot run: {why}; .ci/run must install chromium and chromium-driver"
+            )
+            .into());
+        }
+        Err(why) => {
+            skipped.push(format!("browser suite ({why})"));
+            None
+        }
+    };
     let tests = run_step_with(
         root,
         "cargo",
@@ -58,6 +74,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
         &env,
     );
     drop(postgres);
+    drop(browser);
     tests?;
 
     if on_path("cargo-deny") {
@@ -67,7 +84,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             &["deny", "check", "bans", "licenses", "sources"],
         )?;
     } else {
-        skipped.push("cargo deny (cargo-deny is not installed)");
+        skipped.push("cargo deny (cargo-deny is not installed)".to_owned());
     }
     println!();
     for s in &skipped {

@@ -48,6 +48,115 @@ fn the_demo_runs_both_gateways_end_to_end() {
         .take_while(|l| l.starts_with("  "))
         .collect();
     assert_eq!(table.len(), 5, "{table:?}");
+    // A cancel's row shows what it cancelled, not the payment's amount.
+    let amounts: Vec<&str> = table
+        .iter()
+        .map(|row| row.split_whitespace().nth(4).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        amounts,
+        ["10,005원", "3,000원", "7,005원", "50,000원", "10,000원"],
+        "{table:?}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(url: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        if path.is_empty() { "/" } else { path }
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[test]
+fn demo_serve_leaves_the_simulator_the_receiver_and_the_shop_running() {
+    let pgkit = assert_cmd::cargo::cargo_bin("pgkit");
+    if !pgkit.with_file_name("pgkit-shop").is_file() {
+        // `cargo test --workspace` (and so `cargo xtask test`) builds it beside pgkit.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI: pgkit-shop was not built beside pgkit"
+        );
+        eprintln!("SKIPPED: demo --serve (build pgkit-shop: cargo build -p pgkit-example-shop)");
+        return;
+    }
+    let [sandbox, receiver, shop] = [free_port(), free_port(), free_port()];
+    let child = Command::new(&pgkit)
+        .env_remove("PGKIT_CONFIG")
+        .args([
+            "demo",
+            "--serve",
+            "--sandbox-listen",
+            &format!("127.0.0.1:{sandbox}"),
+            "--receiver-listen",
+            &format!("127.0.0.1:{receiver}"),
+            "--shop-listen",
+            &format!("127.0.0.1:{shop}"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let shop_url = format!("http://127.0.0.1:{shop}/");
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", shop)).is_ok() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shop did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, home) = http_get(&shop_url);
+    assert_eq!(status, 200);
+    assert!(home.contains("제주 녹차 선물세트"), "{home}");
+    // The shop pointed the simulator's test merchants at itself.
+    let (_, merchant) = http_get(&format!(
+        "http://127.0.0.1:{sandbox}/sandbox/api/merchants/smartro/t_2510201m"
+    ));
+    assert!(
+        merchant.contains(&format!("http://127.0.0.1:{shop}/smartro/notify")),
+        "{merchant}"
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("example shop  http://127.0.0.1:{shop}/")),
+        "{stdout}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", shop)).is_err(),
+        "the shop stopped too"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `pgkit demo --serve`: after the run, the simulator and the receiver stay up, and the example
-//! shop (`examples/shop`, binary `pgkit-shop`) starts beside them, with the test merchants'
-//! notifications pointed at it, so that a person can click through in a browser. Ctrl-C stops
-//! all three.
+//! shop (`examples/shop`, binary `pgkit-shop`) starts beside them — it points the test
+//! merchants' notifications at itself — so that a person can click through in a browser. Ctrl-C
+//! stops all three.
 //!
 //! The shop is a separate crate (it is not published); it is run from beside this executable,
 //! or built from the workspace this `pgkit` was built in.
@@ -9,9 +9,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-
-use pg_sandbox::merchant::{innopay_test, smartro_test};
-use pg_sandbox::{Gateway, MerchantUpdate};
 
 use super::Demo;
 use crate::notify_cmd::shutdown_signal;
@@ -77,22 +74,8 @@ fn start_shop(demo: &Demo, listen: SocketAddr, db: &Path) -> Result<Child, Strin
 pub(super) async fn serve(demo: Demo, shop_listen: SocketAddr) -> Result<(), Failure> {
     let db = demo.dir.path().join("shop.db");
     let shop = match start_shop(&demo, shop_listen, &db) {
-        Ok(child) => {
-            let url = format!("http://{shop_listen}");
-            for (gateway, mid, path) in [
-                (Gateway::Innopay, innopay_test::MID, "innopay"),
-                (Gateway::Smartro, smartro_test::MID, "smartro"),
-            ] {
-                let update = MerchantUpdate {
-                    notify_url: Some(format!("{url}/{path}/notify")),
-                    ..MerchantUpdate::default()
-                };
-                demo.sandbox
-                    .configure(gateway, mid, update)
-                    .map_err(Failure::transport)?;
-            }
-            Some((child, url))
-        }
+        // The shop points the test merchants' notifications at itself (`--sandbox`).
+        Ok(child) => Some((child, format!("http://{shop_listen}"))),
         Err(why) => {
             eprintln!("pgkit: the example shop is not running: {why}");
             None

@@ -53,16 +53,6 @@ pub fn innopay_with(
     .with_clock(sandbox.clock())
 }
 
-/// The simulator's Smartro test merchant.
-pub fn smartro_credentials() -> pg_smartro::Credentials {
-    pg_smartro::Credentials {
-        mid: pg_core::Mid::parse(smartro_test::MID).expect("mid"),
-        merchant_key: pg_core::Secret::new(smartro_test::MERCHANT_KEY),
-        ssp_mall_id: smartro_test::SSP_MALL_ID.into(),
-        cancel_password: Some(pg_core::Secret::new(smartro_test::CANCEL_PASSWORD)),
-    }
-}
-
 /// The Smartro client of the test merchant against `sandbox`, on its clock.
 pub fn smartro(sandbox: &Sandbox) -> pg_smartro::SmartroClient<pg_http::ReqwestTransport> {
     smartro_with(sandbox, pg_http::TransportConfig::default())
@@ -75,7 +65,7 @@ pub fn smartro_with(
 ) -> pg_smartro::SmartroClient<pg_http::ReqwestTransport> {
     pg_smartro::SmartroClient::new(
         pg_http::ReqwestTransport::with_config(config).expect("transport"),
-        smartro_credentials(),
+        smartro_test::credentials(),
         pg_smartro::Environment::simulator(sandbox.base_url()),
     )
     .with_clock(sandbox.clock())

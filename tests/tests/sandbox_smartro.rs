@@ -17,7 +17,7 @@ use pg_smartro::member::{MemberDeletionOutcome, MemberDeletionRequest};
 use pg_smartro::payment_window::PaymentWindowRequest;
 use pgkit_tests::sandbox_support::{
     Submit, attr, browser, form, notify_to, open_window, post_json, radio_values, receiver,
-    result_code, sandbox, sandbox_with, smartro, smartro_credentials,
+    result_code, sandbox, sandbox_with, smartro,
 };
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -345,7 +345,7 @@ async fn forged_stale_reused_expired_and_undecryptable_requests_are_refused() {
     let base = sandbox.base_url().to_owned();
 
     // Forged EncryptData: a client with another key signs the form.
-    let mut forged_credentials = smartro_credentials();
+    let mut forged_credentials = pg_sandbox::merchant::smartro_test::credentials();
     forged_credentials.merchant_key = Secret::new("another-merchant-key-0123456789abcdef");
     let forger = pg_smartro::SmartroClient::new(
         pg_http::ReqwestTransport::new().unwrap(),
@@ -382,7 +382,7 @@ async fn forged_stale_reused_expired_and_undecryptable_requests_are_refused() {
     );
 
     // A wrong SspMallId.
-    let mut other_mall = smartro_credentials();
+    let mut other_mall = pg_sandbox::merchant::smartro_test::credentials();
     other_mall.ssp_mall_id = "OTHERMALL1".into();
     let other = pg_smartro::SmartroClient::new(
         pg_http::ReqwestTransport::new().unwrap(),

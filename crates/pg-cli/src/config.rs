@@ -327,13 +327,13 @@ pub fn smartro(
         .or_else(|| env("PGKIT_SMARTRO_SSP_MALL_ID"))
         .or(file.ssp_mall_id);
     if sandbox {
-        use pg_sandbox::merchant::smartro_test;
-        let credentials = pg_smartro::Credentials {
-            mid: mid(chosen_mid.or(Some(smartro_test::MID.to_owned())), "Mid")?,
-            merchant_key: Secret::new(smartro_test::MERCHANT_KEY),
-            ssp_mall_id: chosen_mall.unwrap_or_else(|| smartro_test::SSP_MALL_ID.to_owned()),
-            cancel_password: Some(Secret::new(smartro_test::CANCEL_PASSWORD)),
-        };
+        let mut credentials = pg_sandbox::merchant::smartro_test::credentials();
+        if let Some(m) = chosen_mid {
+            credentials.mid = mid(Some(m), "Mid")?;
+        }
+        if let Some(mall) = chosen_mall {
+            credentials.ssp_mall_id = mall;
+        }
         return Ok((credentials, environment));
     }
     let merchant_key = match merchant_key {

@@ -178,6 +178,17 @@ pub mod smartro_test {
     pub const CANCEL_PASSWORD: &str = "123456";
     /// Shop name.
     pub const NAME: &str = "스마트로테스트";
+
+    /// The SDK's credentials of this merchant.
+    pub fn credentials() -> pg_smartro::Credentials {
+        pg_smartro::Credentials {
+            // A constant the parser accepts (a test checks it).
+            mid: pg_core::Mid::parse(MID).unwrap_or_else(|_| unreachable!("{MID} is a valid Mid")),
+            merchant_key: pg_core::Secret::new(MERCHANT_KEY),
+            ssp_mall_id: SSP_MALL_ID.into(),
+            cancel_password: Some(pg_core::Secret::new(CANCEL_PASSWORD)),
+        }
+    }
 }
 
 impl Merchant {
@@ -400,6 +411,14 @@ impl MerchantUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_smartro_test_merchants_credentials() {
+        let c = smartro_test::credentials();
+        assert_eq!(c.mid.as_str(), smartro_test::MID);
+        assert_eq!(c.merchant_key.expose(), smartro_test::MERCHANT_KEY);
+        assert_eq!(c.ssp_mall_id, smartro_test::SSP_MALL_ID);
+    }
 
     #[test]
     fn presets_are_valid_and_debug_hides_keys() {

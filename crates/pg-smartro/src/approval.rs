@@ -175,7 +175,10 @@ impl ApprovalResult {
 
 /// The approved amount is not the expected one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("approved amount {actual:?} differs from the expected {expected}")]
+#[error(
+    "approved amount {} differs from the expected {expected}",
+    .actual.map_or_else(|| "unknown".to_owned(), |a| a.to_string())
+)]
 pub struct AmountMismatch {
     /// What the merchant expected.
     pub expected: Won,

@@ -343,8 +343,10 @@ impl PaymentWindowRequest {
             (&spec::TRANS_TYPE, self.trans_type),
         ];
         for (field, value) in &values {
-            // Typed fields that failed to parse were reported already.
-            let reported = v_has(&v, field.name);
+            // Typed fields that failed to parse were reported already; EncryptData is derived
+            // from Amt, so a bad Amt is the one problem to report.
+            let reported = v_has(&v, field.name)
+                || (field.name == spec::ENCRYPT_DATA.name && v_has(&v, spec::AMT.name));
             if !reported {
                 v.check(field, value.as_deref());
             }

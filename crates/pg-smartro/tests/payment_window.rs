@@ -251,6 +251,13 @@ fn a_window_for_nothing_or_to_a_script_is_refused() {
         .build(&credentials(), now())
         .unwrap_err();
     assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
+    // An unreadable amount is reported once: not again as a missing EncryptData.
+    let err = base()
+        .amount("10O4")
+        .return_url("https://shop.example/return")
+        .build(&credentials(), now())
+        .unwrap_err();
+    assert_eq!(err.fields().collect::<Vec<_>>(), ["Amt"]);
     let err = base()
         .amount(1004u64)
         .return_url("javascript:alert(1)")

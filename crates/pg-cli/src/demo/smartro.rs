@@ -10,7 +10,7 @@ use pg_smartro::approval::{ApprovalOutcome, ApprovalRequest};
 use pg_smartro::cancel::{CancelOutcome, CancelRequest};
 use pg_smartro::member::{MemberDeletionOutcome, MemberDeletionRequest};
 use pg_smartro::payment_window::PaymentWindowRequest;
-use pg_smartro::{Credentials, Environment, SmartroClient};
+use pg_smartro::{Environment, SmartroClient};
 use serde_json::json;
 
 use super::steps::{OrFail, StepFailed, Steps, summaries, won, won_or_none};
@@ -18,16 +18,6 @@ use super::{Demo, SETTLE};
 
 const AMOUNT: u64 = 50_000;
 const PARTIAL: u64 = 10_000;
-
-/// The simulator's test merchant.
-fn credentials() -> Result<Credentials, pg_core::InvalidId> {
-    Ok(Credentials {
-        mid: pg_core::Mid::parse(smartro_test::MID)?,
-        merchant_key: Secret::new(smartro_test::MERCHANT_KEY),
-        ssp_mall_id: smartro_test::SSP_MALL_ID.into(),
-        cancel_password: Some(Secret::new(smartro_test::CANCEL_PASSWORD)),
-    })
-}
 
 /// Runs the flow.
 pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed> {
@@ -43,7 +33,7 @@ pub(crate) async fn run(demo: &Demo, steps: &mut Steps) -> Result<(), StepFailed
     let step = steps.start("Signed form");
     let client = SmartroClient::new(
         pg_http::ReqwestTransport::new().or_fail(&step)?,
-        credentials().or_fail(&step)?,
+        smartro_test::credentials(),
         Environment::simulator(sandbox.base_url()),
     )
     .with_clock(sandbox.clock());

@@ -106,6 +106,7 @@ async fn serve(
     allow_ip: &[String],
     json_output: bool,
 ) -> Result<Report, Failure> {
+    let stop = pg_cli::StopSignal::install();
     let allow = allowlist(allow_ip)?;
     let store = open(db, true).await?;
     let mut smartro_decoder = SmartroDecoder::default();
@@ -162,7 +163,7 @@ async fn serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown_signal(stop))
     .await
     .map_err(Failure::transport)?;
     let counts = store.counts().await.unwrap_or_default();
@@ -184,25 +185,9 @@ async fn serve(
     ))
 }
 
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+/// Waits for `stop`, then says so.
+pub(crate) async fn shutdown_signal(stop: pg_cli::StopSignal) {
+    stop.wait().await;
     eprintln!("pgkit: shutting down: finishing requests in flight");
 }
 

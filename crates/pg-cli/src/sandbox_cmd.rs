@@ -39,6 +39,7 @@ pub(crate) struct SandboxArgs {
 }
 
 pub(crate) async fn run(args: SandboxArgs, json_output: bool) -> Result<Report, Failure> {
+    let stop = pg_cli::StopSignal::install();
     let config = SandboxConfig {
         listen: args.listen,
         db: args.db.clone(),
@@ -83,7 +84,7 @@ pub(crate) async fn run(args: SandboxArgs, json_output: bool) -> Result<Report, 
     } else {
         println!("{}", banner(&sandbox, &merchants, &args));
     }
-    shutdown_signal().await;
+    shutdown_signal(stop).await;
     sandbox.shutdown().await;
     Ok(Report::success(
         "pgkit sandbox stopped",

@@ -20,8 +20,8 @@ use pg_smartro::payment_window::PaymentWindowRequest;
 use serde::Deserialize;
 
 use crate::catalog::{Product, product};
-use crate::db::{self, Order, Paid};
-use crate::html::{input, message, page, row, won};
+use crate::db::{self, NewOrder, Order, Paid};
+use crate::html::{input, message, page, row, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -192,11 +192,7 @@ async fn open_window(
     let window = match window {
         Ok(w) => w,
         Err(invalid) => {
-            let errors: Vec<String> = invalid
-                .violations()
-                .iter()
-                .map(|v| format!("{} {}", v.field, v.rule))
-                .collect();
+            let errors = violations(&invalid, |f| f);
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 checkout_form(&state, p, &form, &errors),
@@ -204,34 +200,25 @@ async fn open_window(
                 .into_response();
         }
     };
-    let now = state.now();
-    let order = Order {
-        moid: moid.clone(),
-        gateway: "smartro".into(),
-        channel: if device == Device::Mobile {
-            "mobile"
-        } else {
-            "pc"
-        }
-        .into(),
-        goods_name: p.name.into(),
-        amount: p.price,
-        buyer_name: form.buyer_name.trim().into(),
-        buyer_phone: phone.digits().to_owned(),
-        buyer_email: Some(form.buyer_email.trim().to_owned()),
-        state: "requested".into(),
-        tid: None,
-        cancelled_amount: 0,
-        deadline: None,
-        note: None,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    if let Err(e) = state
-        .db(move |c| db::transaction(c, |c| db::insert(c, &order)))
-        .await
-    {
-        return orders::failure(&state, &format!("주문을 저장하지 못했습니다: {e}"));
+    let order = Order::requested(
+        NewOrder {
+            moid: &moid,
+            gateway: "smartro",
+            channel: if device == Device::Mobile {
+                "mobile"
+            } else {
+                "pc"
+            },
+            product: p,
+            buyer_name: &form.buyer_name,
+            buyer_phone: &phone,
+            buyer_email: Some(&form.buyer_email),
+            deadline: None,
+        },
+        &state.now(),
+    );
+    if let Err(page) = state.create_order(&order).await {
+        return page;
     }
     Html(window.html(client.environment(), device)).into_response()
 }

@@ -85,7 +85,45 @@ pub struct Order {
     pub updated_at: String,
 }
 
+/// What a new order is made of, before the gateway hears of it.
+#[derive(Debug, Clone)]
+pub(crate) struct NewOrder<'a> {
+    pub(crate) moid: &'a str,
+    pub(crate) gateway: &'static str,
+    pub(crate) channel: &'static str,
+    pub(crate) product: crate::Product,
+    pub(crate) buyer_name: &'a str,
+    pub(crate) buyer_phone: &'a pg_core::PhoneNumber,
+    pub(crate) buyer_email: Option<&'a str>,
+    pub(crate) deadline: Option<String>,
+}
+
 impl Order {
+    /// A new order, `requested` at `now`.
+    pub(crate) fn requested(new: NewOrder<'_>, now: &str) -> Order {
+        Order {
+            moid: new.moid.to_owned(),
+            gateway: new.gateway.into(),
+            channel: new.channel.into(),
+            goods_name: new.product.name.into(),
+            amount: new.product.price,
+            buyer_name: new.buyer_name.trim().into(),
+            buyer_phone: new.buyer_phone.digits().to_owned(),
+            buyer_email: new
+                .buyer_email
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned),
+            state: "requested".into(),
+            tid: None,
+            cancelled_amount: 0,
+            deadline: new.deadline,
+            note: None,
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+        }
+    }
+
     /// What can still be cancelled.
     pub fn remaining(&self) -> i64 {
         if matches!(self.state.as_str(), "paid" | "partially-cancelled") {

@@ -80,6 +80,19 @@ pub(crate) fn input(label: &str, kind: &str, name: &str, value: &str, placeholde
     )
 }
 
+/// The SDK's refusal of a request, one line per field (`label` gives the page's name of a wire
+/// field).
+pub(crate) fn violations(
+    invalid: &pg_core::InvalidInput,
+    label: impl Fn(&str) -> &str,
+) -> Vec<String> {
+    invalid
+        .violations()
+        .iter()
+        .map(|v| format!("{} {}", label(&v.field), v.rule))
+        .collect()
+}
+
 /// An order state, as a coloured label.
 pub(crate) fn state(state: &str) -> String {
     let text = match state {

@@ -105,6 +105,15 @@ impl AppState {
         }
     }
 
+    /// Stores a new order before the gateway hears of it (so its notification always finds
+    /// it); a failure is the page to show.
+    pub(crate) async fn create_order(&self, order: &Order) -> Result<(), axum::response::Response> {
+        let order = order.clone();
+        self.db(move |c| db::transaction(c, |c| db::insert(c, &order)))
+            .await
+            .map_err(|e| orders::failure(self, &format!("주문을 저장하지 못했습니다: {e}")))
+    }
+
     /// Runs `work` on the database.
     pub(crate) async fn db<T: Send + 'static>(
         &self,

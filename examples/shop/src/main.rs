@@ -60,6 +60,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
+    // Caught from the start: a signal while starting stops the shop cleanly.
+    let stop = pg_cli::StopSignal::install();
     if let Some(url) = &args.sandbox {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             eprintln!(
@@ -92,29 +94,8 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     println!("pgkit-shop: listening on {}", shop.url);
-    shutdown_signal().await;
+    stop.wait().await;
     eprintln!("pgkit-shop: shutting down");
     shop.stop().await;
     ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }

@@ -16,8 +16,8 @@ use pg_innopay::sms_pay::{SmsPaymentOutcome, SmsPaymentRequest};
 use serde::Deserialize;
 
 use crate::catalog::{Product, product};
-use crate::db::{self, Order};
-use crate::html::{input, message, page, phone, row, won};
+use crate::db::{self, NewOrder, Order};
+use crate::html::{input, message, page, phone, row, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -172,13 +172,14 @@ async fn request(State(state): State<Arc<AppState>>, Form(form): Form<SmsForm>) 
         return orders::not_found(&state, "상품을 찾을 수 없습니다.");
     };
     let errors = check(&form);
-    if !errors.is_empty() {
+    let parsed = PhoneNumber::parse(form.buyer_phone.trim());
+    let (Ok(buyer_phone), true) = (parsed, errors.is_empty()) else {
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(&state, p, &form, &errors),
         )
             .into_response();
-    }
+    };
     state.sync_clock().await;
     let moid = state.new_moid();
     let mut request = SmsPaymentRequest::builder()
@@ -202,11 +203,7 @@ async fn request(State(state): State<Arc<AppState>>, Form(form): Form<SmsForm>) 
     let request = match request.build() {
         Ok(r) => r,
         Err(invalid) => {
-            let errors: Vec<String> = invalid
-                .violations()
-                .iter()
-                .map(|v| format!("{} {}", label(&v.field), v.rule))
-                .collect();
+            let errors = violations(&invalid, label);
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&state, p, &form, &errors),
@@ -214,33 +211,21 @@ async fn request(State(state): State<Arc<AppState>>, Form(form): Form<SmsForm>) 
                 .into_response();
         }
     };
-    let now = state.now();
-    let order = Order {
-        moid: moid.clone(),
-        gateway: "innopay".into(),
-        channel: "sms".into(),
-        goods_name: p.name.into(),
-        amount: p.price,
-        buyer_name: form.buyer_name.trim().into(),
-        buyer_phone: PhoneNumber::parse(form.buyer_phone.trim())
-            .map(|p| p.digits().to_owned())
-            .unwrap_or_default(),
-        buyer_email: (!email.is_empty()).then(|| email.to_owned()),
-        state: "requested".into(),
-        tid: None,
-        cancelled_amount: 0,
-        deadline: deadline.map(|d| d.format(KstFormat::Dashed)),
-        note: None,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    // The order exists before the gateway hears of it: its notification always finds it.
-    let stored = order.clone();
-    if let Err(e) = state
-        .db(move |c| db::transaction(c, |c| db::insert(c, &stored)))
-        .await
-    {
-        return orders::failure(&state, &format!("주문을 저장하지 못했습니다: {e}"));
+    let order = Order::requested(
+        NewOrder {
+            moid: &moid,
+            gateway: "innopay",
+            channel: "sms",
+            product: p,
+            buyer_name: &form.buyer_name,
+            buyer_phone: &buyer_phone,
+            buyer_email: Some(email),
+            deadline: deadline.map(|d| d.format(KstFormat::Dashed)),
+        },
+        &state.now(),
+    );
+    if let Err(page) = state.create_order(&order).await {
+        return page;
     }
     let outcome = client.request_sms_payment(&request).await;
     let now = state.now();

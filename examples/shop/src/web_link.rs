@@ -19,8 +19,8 @@ use pg_innopay::web_link::{RequestType, WebLinkRequest};
 use serde::Deserialize;
 
 use crate::catalog::{PRODUCTS, product};
-use crate::db::{self, Order};
-use crate::html::{input, message, page, phone as show_phone, won};
+use crate::db::{self, NewOrder, Order};
+use crate::html::{input, message, page, phone as show_phone, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -137,11 +137,7 @@ async fn open(State(state): State<Arc<AppState>>, Form(form): Form<StaffForm>) -
     let link = match client.web_link(request) {
         Ok(link) => link,
         Err(invalid) => {
-            let errors: Vec<String> = invalid
-                .violations()
-                .iter()
-                .map(|v| format!("{} {}", v.field, v.rule))
-                .collect();
+            let errors = violations(&invalid, |f| f);
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 staff_form(&state, &form, &errors),
@@ -149,29 +145,21 @@ async fn open(State(state): State<Arc<AppState>>, Form(form): Form<StaffForm>) -
                 .into_response();
         }
     };
-    let now = state.now();
-    let order = Order {
-        moid,
-        gateway: "innopay".into(),
-        channel: "web-link".into(),
-        goods_name: p.name.into(),
-        amount: p.price,
-        buyer_name: form.buyer_name.trim().into(),
-        buyer_phone: phone.digits().to_owned(),
-        buyer_email: (!email.is_empty()).then(|| email.to_owned()),
-        state: "requested".into(),
-        tid: None,
-        cancelled_amount: 0,
-        deadline: None,
-        note: None,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    if let Err(e) = state
-        .db(move |c| db::transaction(c, |c| db::insert(c, &order)))
-        .await
-    {
-        return orders::failure(&state, &format!("주문을 저장하지 못했습니다: {e}"));
+    let order = Order::requested(
+        NewOrder {
+            moid: &moid,
+            gateway: "innopay",
+            channel: "web-link",
+            product: p,
+            buyer_name: &form.buyer_name,
+            buyer_phone: &phone,
+            buyer_email: Some(email),
+            deadline: None,
+        },
+        &state.now(),
+    );
+    if let Err(page) = state.create_order(&order).await {
+        return page;
     }
     // The page posts the signed form to Innopay at once (its hidden fields hold the LicenseKey,
     // as Web-Link requires: serve it to staff only).

@@ -117,6 +117,8 @@ async fn receiver(
 
 pub(crate) async fn run(args: DemoArgs, json_output: bool) -> Result<Report, Failure> {
     let started = Instant::now();
+    // With --serve, Ctrl-C is caught from the start: it stops the servers cleanly.
+    let stop = args.serve.then(pg_cli::StopSignal::install);
     let dir = tempfile::tempdir().map_err(Failure::transport)?;
     let loopback = |addr: SocketAddr| {
         if args.serve {
@@ -206,9 +208,9 @@ pub(crate) async fn run(args: DemoArgs, json_output: bool) -> Result<Report, Fai
             "amount": e.amount, "deliveries": e.deliveries, "state": e.state,
         })).collect::<Vec<_>>(),
     });
-    if args.serve {
+    if let Some(stop) = stop {
         steps.say(format!("\n{summary}"));
-        serve::serve(demo, args.shop_listen).await?;
+        serve::serve(demo, args.shop_listen, stop).await?;
         return Ok(Report::success("pgkit demo: stopped", json));
     }
     demo.sandbox.shutdown().await;

@@ -71,7 +71,11 @@ fn start_shop(demo: &Demo, listen: SocketAddr, db: &Path) -> Result<Child, Strin
         .map_err(|e| format!("cannot start {SHOP}: {e}"))
 }
 
-pub(super) async fn serve(demo: Demo, shop_listen: SocketAddr) -> Result<(), Failure> {
+pub(super) async fn serve(
+    demo: Demo,
+    shop_listen: SocketAddr,
+    stop: pg_cli::StopSignal,
+) -> Result<(), Failure> {
     let db = demo.dir.path().join("shop.db");
     let shop = match start_shop(&demo, shop_listen, &db) {
         // The shop points the test merchants' notifications at itself (`--sandbox`).
@@ -97,7 +101,7 @@ pub(super) async fn serve(demo: Demo, shop_listen: SocketAddr) -> Result<(), Fai
         "  receiver      {}  (the demo's pg-notify receiver)",
         demo.receiver_url
     );
-    shutdown_signal().await;
+    shutdown_signal(stop).await;
     if let Some((mut child, _)) = shop {
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

@@ -15,6 +15,7 @@ pub mod kst;
 pub mod result_code;
 pub mod secret;
 pub mod text;
+mod validator;
 pub mod warning;
 pub mod won;
 

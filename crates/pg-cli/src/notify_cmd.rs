@@ -23,21 +23,7 @@ pub(crate) enum Format {
 pub(crate) enum NotifyCommand {
     /// Run a receiver: POST /innopay/notify (answers 0000) and POST /smartro/notify (answers OK),
     /// acknowledging only what is stored. Stops cleanly on SIGTERM or SIGINT.
-    Serve {
-        /// Address to listen on, e.g. 0.0.0.0:8080.
-        #[arg(long)]
-        listen: SocketAddr,
-        /// sqlite://PATH or postgres://...
-        #[arg(long)]
-        db: String,
-        /// Directory of the daily raw logs.
-        #[arg(long)]
-        log_dir: Option<PathBuf>,
-        /// Accept only these source networks (repeatable; CIDR or address). `smartro` adds
-        /// Smartro's live re-notification servers.
-        #[arg(long = "allow-ip")]
-        allow_ip: Vec<String>,
-    },
+    Serve(Box<ServeArgs>),
     /// Print every stored event, one per line.
     Export {
         /// sqlite://PATH or postgres://...
@@ -47,6 +33,39 @@ pub(crate) enum NotifyCommand {
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
     },
+}
+
+/// `pgkit notify serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on, e.g. 0.0.0.0:8080.
+    #[arg(long)]
+    listen: SocketAddr,
+    /// sqlite://PATH or postgres://...
+    #[arg(long)]
+    db: String,
+    /// Directory of the daily raw logs.
+    #[arg(long)]
+    log_dir: Option<PathBuf>,
+    /// Accept Innopay notifications only from these networks (repeatable; CIDR or address).
+    /// Default: from anywhere.
+    #[arg(long = "innopay-allow", value_name = "CIDR")]
+    innopay_allow: Vec<String>,
+    /// Accept Smartro re-notifications only from these networks (repeatable; CIDR, address, or
+    /// `smartro` for Smartro's live re-notification servers). Default: from anywhere.
+    #[arg(long = "smartro-allow", value_name = "CIDR")]
+    smartro_allow: Vec<String>,
+    /// Seconds a connection may go without a complete request (slow or idle clients lose their
+    /// slot).
+    #[arg(long, default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Connections open at once; at the limit the longest-idle one makes room, and when every
+    /// one is answering a request a newcomer gets 503.
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Seconds a shutdown waits for requests in flight.
+    #[arg(long, default_value_t = 10)]
+    shutdown_timeout_secs: u64,
 }
 
 /// Opens the store at `db`; `create` says whether a missing one is created (the receiver) or
@@ -74,17 +93,12 @@ async fn open(db: &str, create: bool) -> Result<Store, Failure> {
 
 pub(crate) async fn run(command: NotifyCommand, json_output: bool) -> Result<Report, Failure> {
     match command {
-        NotifyCommand::Serve {
-            listen,
-            db,
-            log_dir,
-            allow_ip,
-        } => serve(listen, &db, log_dir, &allow_ip, json_output).await,
+        NotifyCommand::Serve(args) => serve(*args, json_output).await,
         NotifyCommand::Export { db, format } => export(&db, format, json_output).await,
     }
 }
 
-fn allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, Failure> {
+fn allowlist(flag: &str, entries: &[String]) -> Result<Option<IpAllowlist>, Failure> {
     if entries.is_empty() {
         return Ok(None);
     }
@@ -93,21 +107,26 @@ fn allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, Failure> {
         if e == "smartro" {
             list = list.union(IpAllowlist::smartro_live());
         } else {
-            list.add(e).map_err(|err| Failure::field("allow-ip", err))?;
+            list.add(e).map_err(|err| Failure::field(flag, err))?;
         }
     }
     Ok(Some(list))
 }
 
-async fn serve(
-    listen: SocketAddr,
-    db: &str,
-    log_dir: Option<PathBuf>,
-    allow_ip: &[String],
-    json_output: bool,
-) -> Result<Report, Failure> {
+async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
     let stop = pg_cli::StopSignal::install();
-    let allow = allowlist(allow_ip)?;
+    let innopay_allow = allowlist("--innopay-allow", &args.innopay_allow)?;
+    let smartro_allow = allowlist("--smartro-allow", &args.smartro_allow)?;
+    if args.max_connections == 0 {
+        return Err(Failure::field("--max-connections", "must be at least 1"));
+    }
+    let server = pg_notify::ServerConfig {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+        max_connections: args.max_connections,
+        shutdown_timeout: std::time::Duration::from_secs(args.shutdown_timeout_secs),
+        ..pg_notify::ServerConfig::default()
+    };
+    let (listen, db) = (args.listen, args.db.as_str());
     let store = open(db, true).await?;
     let mut smartro_decoder = SmartroDecoder::default();
     if let Ok(key) = std::env::var("PGKIT_MERCHANT_KEY") {
@@ -115,14 +134,16 @@ async fn serve(
     }
     let mut innopay = GatewayEndpoint::innopay(StoreOnly);
     let mut smartro = GatewayEndpoint::smartro(smartro_decoder, StoreOnly);
-    if let Some(list) = allow {
-        innopay = innopay.allow(list.clone());
+    if let Some(list) = innopay_allow {
+        innopay = innopay.allow(list);
+    }
+    if let Some(list) = smartro_allow {
         smartro = smartro.allow(list);
     }
     let mut builder = Pipeline::builder(store.clone())
         .endpoint(innopay)
         .endpoint(smartro);
-    if let Some(dir) = log_dir {
+    if let Some(dir) = args.log_dir {
         let log = RawLog::open(&dir).map_err(|e| Failure::field("log-dir", e))?;
         builder = builder.raw_log(log);
     }
@@ -159,13 +180,13 @@ async fn serve(
             }
         });
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal(stop))
-    .await
-    .map_err(Failure::transport)?;
+    let stats = pg_notify::serve(listener, app, server, shutdown_signal(stop)).await;
+    if stats.timed_out + stats.evicted + stats.shed + stats.abandoned > 0 {
+        eprintln!(
+            "pgkit: connections: {} accepted, {} timed out, {} evicted at the limit, {} refused with 503, {} cut off at shutdown",
+            stats.accepted, stats.timed_out, stats.evicted, stats.shed, stats.abandoned
+        );
+    }
     let counts = store.counts().await.unwrap_or_default();
     let summary = counts
         .iter()

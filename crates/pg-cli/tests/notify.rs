@@ -36,21 +36,36 @@ fn post(port: u16, path: &str, body: &str) -> (u16, String) {
 }
 
 fn serve(port: u16, db: &str, logs: &std::path::Path) -> std::process::Child {
+    serve_with(
+        port,
+        db,
+        logs,
+        &[
+            "--innopay-allow",
+            "127.0.0.1",
+            "--smartro-allow",
+            "127.0.0.1",
+            "--smartro-allow",
+            "smartro",
+        ],
+    )
+}
+
+fn serve_with(port: u16, db: &str, logs: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    let listen = format!("127.0.0.1:{port}");
+    let log_dir = logs.to_str().unwrap();
     let child = pgkit()
         .args([
             "notify",
             "serve",
             "--listen",
-            &format!("127.0.0.1:{port}"),
+            &listen,
             "--db",
             db,
             "--log-dir",
-            logs.to_str().unwrap(),
-            "--allow-ip",
-            "127.0.0.1",
-            "--allow-ip",
-            "smartro",
+            log_dir,
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -187,4 +202,52 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
         2 * 18,
         "every request and its outcome are logged"
     );
+}
+
+#[test]
+fn each_gateway_has_its_own_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("events.db").display());
+    let port = free_port();
+    // Innopay only from 10.0.0.0/8; Smartro from here and Smartro's servers.
+    let child = serve_with(
+        port,
+        &db,
+        &dir.path().join("logs"),
+        &[
+            "--innopay-allow",
+            "10.0.0.0/8",
+            "--smartro-allow",
+            "127.0.0.1",
+            "--smartro-allow",
+            "smartro",
+        ],
+    );
+    let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
+    assert_eq!(status, 403, "{body}");
+    let smartro =
+        "PayMethod=CARD&Amt=1004&TID=t_2510201m01012510201530001234&OID=M1&ResultCode=3001";
+    assert_eq!(
+        post(port, "/smartro/notify", smartro),
+        (200, "OK".to_owned())
+    );
+    stop(child);
+    let bad = run(
+        args(
+            pgkit(),
+            &[
+                "notify",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                &db,
+                "--smartro-allow",
+                "nowhere",
+            ],
+        ),
+        b"",
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--smartro-allow"), "{}", bad.stderr);
 }

@@ -34,7 +34,7 @@
 //!     .build();
 //! let app = pg_notify::router(pipeline, HttpConfig::default());
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+//! pg_notify::serve(listener, app, pg_notify::ServerConfig::default(), std::future::pending()).await;
 //! # Ok(()) }
 //! ```
 
@@ -46,6 +46,7 @@ pub mod http;
 pub mod mask;
 pub mod pipeline;
 pub mod raw_log;
+pub mod server;
 pub mod sql;
 pub mod store;
 
@@ -56,5 +57,6 @@ pub use handler::{Handler, HandlerError, OrderCheck, StoreOnly};
 pub use http::{HttpConfig, NotifyService, router};
 pub use pipeline::{GatewayEndpoint, Pipeline, PipelineBuilder, Reply, RequestMeta, RerunError};
 pub use raw_log::RawLog;
+pub use server::{ServeStats, ServerConfig, serve};
 pub use sql::{SqlConn, SqlValue, StoreError};
 pub use store::{Store, StoreConfig, StoreStats};

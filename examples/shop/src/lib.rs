@@ -34,7 +34,8 @@ use pg_core::{Clock, KstDateTime, KstFormat};
 use pg_http::ReqwestTransport;
 use pg_innopay::InnopayClient;
 use pg_notify::{
-    GatewayEndpoint, HttpConfig, IpAllowlist, Pipeline, SmartroDecoder, Store, StoreConfig,
+    GatewayEndpoint, HttpConfig, IpAllowlist, Pipeline, ServerConfig, SmartroDecoder, Store,
+    StoreConfig,
 };
 use pg_smartro::SmartroClient;
 use tokio::net::TcpListener;
@@ -219,17 +220,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<RunningS
     let app = router(state).merge(pg_notify::router(pipeline, HttpConfig::default()));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        // pg-notify's server: slow or idle clients lose their slot, shutdown has a deadline.
+        let stats = pg_notify::serve(listener, app, ServerConfig::default(), async {
             let _ = stopped.await;
         })
         .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the shop stopped");
-        }
+        tracing::info!(?stats, "the shop stopped");
     });
     Ok(RunningShop {
         url: format!("http://{addr}"),

@@ -106,9 +106,11 @@ async fn receiver(
         .map_err(|e| Failure::field("receiver-listen", e))?;
     let addr = listener.local_addr().map_err(Failure::transport)?;
     tokio::spawn(async move {
-        let _ = axum::serve(
+        pg_notify::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            pg_notify::ServerConfig::default(),
+            std::future::pending(),
         )
         .await;
     });

@@ -181,8 +181,13 @@ pub struct Rejection {
     pub content_type: Option<String>,
     /// When (RFC 3339, UTC).
     pub received_at: String,
-    /// The body as stored (masked), lossily as text.
+    /// The body as kept (masked), lossily as text: whole up to 1 KiB, otherwise its first
+    /// fields.
     pub body: String,
+    /// The whole body's size in bytes.
+    pub body_size: i64,
+    /// The whole body's SHA-256 (hex), when only its first fields are kept.
+    pub body_sha256: Option<String>,
 }
 
 /// What processing a delivery came to.

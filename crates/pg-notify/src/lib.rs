@@ -46,6 +46,7 @@ pub mod http;
 pub mod mask;
 pub mod pipeline;
 pub mod raw_log;
+mod refusal;
 pub mod server;
 pub mod sql;
 pub mod store;

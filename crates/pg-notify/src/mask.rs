@@ -63,18 +63,6 @@ fn mask(body: &[u8], secrets: bool) -> Vec<u8> {
     mask_card_numbers_in_bytes(&out)
 }
 
-/// Headers that never reach a log.
-pub(crate) fn is_secret_header(name: &str) -> bool {
-    [
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-    ]
-    .iter()
-    .any(|h| name.eq_ignore_ascii_case(h))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

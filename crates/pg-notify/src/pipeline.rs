@@ -14,6 +14,7 @@ use crate::event::{Decoded, Delivery, Event, ProcessOutcome, Rejection, rfc3339}
 use crate::handler::{Handler, OrderCheck};
 use crate::mask::{mask_card_numbers, mask_form_body};
 use crate::raw_log::{RawEntry, RawLog};
+use crate::refusal::{RefusalBudget, Verdict, sample};
 use crate::store::{FailOutcome, Store};
 
 /// One gateway's endpoint: its decoder, the merchant's handler, and the optional checks.
@@ -118,7 +119,16 @@ struct Inner {
     raw_log: Option<RawLog>,
     endpoints: Vec<GatewayEndpoint>,
     sequence: AtomicU64,
+    refusals: RefusalBudget,
 }
+
+/// Bodies up to this size go into the raw log whole; larger ones (never a real notification)
+/// as their size, hash and first fields.
+const RAW_LOG_WHOLE: usize = 16 * 1024;
+/// What the raw log keeps of a larger body.
+const RAW_LOG_HEAD: usize = 2 * 1024;
+/// What a rejection record keeps of a body.
+const REJECTION_HEAD: usize = 1024;
 
 /// The inbound pipeline. Cheap to clone.
 #[derive(Clone)]
@@ -166,6 +176,7 @@ impl PipelineBuilder {
                 raw_log: self.raw_log,
                 endpoints: self.endpoints,
                 sequence: AtomicU64::new(0),
+                refusals: RefusalBudget::default(),
             }),
         }
     }
@@ -203,16 +214,21 @@ impl Pipeline {
         self.inner.sequence.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn log_request(
-        &self,
-        id: u64,
-        delivery: &Delivery,
-        masked_body: &[u8],
-        meta: &RequestMeta,
-    ) -> Result<(), String> {
+    fn log_request(&self, id: u64, delivery: &Delivery, meta: &RequestMeta) -> Result<(), String> {
         let Some(log) = &self.inner.raw_log else {
             return Ok(());
         };
+        // Whole (masked) up to RAW_LOG_WHOLE; a larger body, never a real notification, as its
+        // size, hash and first fields.
+        let kept = sample(
+            &delivery.body,
+            if delivery.body.len() <= RAW_LOG_WHOLE {
+                RAW_LOG_WHOLE
+            } else {
+                RAW_LOG_HEAD
+            },
+        );
+        let (masked_body, body_sha256) = (kept.head.as_slice(), kept.sha256.as_deref());
         log.append(&RawEntry {
             delivery: id,
             at: delivery.received_at,
@@ -222,6 +238,8 @@ impl Pipeline {
             remote: delivery.remote,
             headers: &meta.headers,
             masked_body,
+            body_size: delivery.body.len(),
+            body_sha256,
         })
         .map_err(|e| format!("raw log: {e}"))
     }
@@ -262,14 +280,13 @@ impl Pipeline {
             tracing::info_span!("notify.delivery", delivery = id, gateway = %delivery.gateway);
         let _guard = span.enter();
         // Masked once, for the log line and the store.
-        let masked = mask_form_body(&delivery.body);
-        if let Err(e) = self.log_request(id, &delivery, &masked, meta) {
+        if let Err(e) = self.log_request(id, &delivery, meta) {
             // Without the log line the body could be lost: do not acknowledge.
-            let reply = self.reject(&delivery, masked, 500, &e).await;
+            let reply = self.reject(&delivery, 500, &e).await;
             self.log_outcome(id, &reply, &e);
             return reply;
         }
-        let (reply, detail) = self.process(delivery, masked).await;
+        let (reply, detail) = self.process(delivery).await;
         self.log_outcome(id, &reply, &detail);
         reply
     }
@@ -284,46 +301,57 @@ impl Pipeline {
         reason: &str,
     ) -> Reply {
         let id = self.next_delivery();
-        let masked = mask_form_body(&delivery.body);
-        if let Err(e) = self.log_request(id, &delivery, &masked, meta) {
+        if let Err(e) = self.log_request(id, &delivery, meta) {
             tracing::error!(error = %e, "raw log write failed");
         }
-        let reply = self.reject(&delivery, masked, status, reason).await;
+        let reply = self.reject(&delivery, status, reason).await;
         self.log_outcome(id, &reply, reason);
         reply
     }
 
-    async fn reject(
-        &self,
-        delivery: &Delivery,
-        masked_body: Vec<u8>,
-        status: u16,
-        reason: &str,
-    ) -> Reply {
+    /// Records a refusal — a bounded sample of the body, within the source's budget — and
+    /// answers it.
+    async fn reject(&self, delivery: &Delivery, status: u16, reason: &str) -> Reply {
+        let kept = sample(&delivery.body, REJECTION_HEAD);
+        let reason = match self.inner.refusals.judge(delivery.remote, kept.size) {
+            Verdict::Suppress => {
+                tracing::debug!(remote = ?delivery.remote, reason, "refusal over the source's budget: counted only");
+                return nack(status, reason);
+            }
+            Verdict::Record { earlier: 0, .. } => reason.to_owned(),
+            Verdict::Record {
+                earlier,
+                earlier_bytes,
+            } => format!(
+                "{reason} (and {earlier} earlier refusals from this source, {earlier_bytes} bytes, over its budget: not recorded)"
+            ),
+        };
         let rejection = Rejection {
             id: 0,
             gateway: delivery.gateway.as_str().to_owned(),
-            reason: reason.to_owned(),
+            reason: reason.clone(),
             remote: delivery.remote.map(|r| r.to_string()),
             content_type: delivery.content_type.clone(),
             received_at: rfc3339(delivery.received_at),
             body: String::new(),
+            body_size: i64::try_from(kept.size).unwrap_or(i64::MAX),
+            body_sha256: kept.sha256,
         };
         if let Err(e) = self
             .inner
             .store
-            .record_rejection(rejection, masked_body)
+            .record_rejection(rejection, kept.head)
             .await
         {
             tracing::error!(error = %e, "rejection not recorded");
         }
-        nack(status, reason)
+        nack(status, &reason)
     }
 
-    async fn process(&self, delivery: Delivery, masked: Vec<u8>) -> (Reply, String) {
+    async fn process(&self, delivery: Delivery) -> (Reply, String) {
         let Some(endpoint) = self.endpoint(delivery.gateway).cloned() else {
             let reason = format!("no endpoint for {}", delivery.gateway);
-            return (self.reject(&delivery, masked, 404, &reason).await, reason);
+            return (self.reject(&delivery, 404, &reason).await, reason);
         };
         if let Some(list) = &endpoint.allowlist {
             if !delivery.remote.is_some_and(|ip| list.allows(ip)) {
@@ -333,7 +361,7 @@ impl Pipeline {
                         .remote
                         .map_or_else(|| "unknown".to_owned(), |r| r.to_string())
                 );
-                return (self.reject(&delivery, masked, 403, &reason).await, reason);
+                return (self.reject(&delivery, 403, &reason).await, reason);
             }
         }
         let decoded = match endpoint
@@ -343,10 +371,11 @@ impl Pipeline {
             Ok(d) => d,
             Err(invalid) => {
                 let reason = invalid.to_string();
-                return (self.reject(&delivery, masked, 400, &reason).await, reason);
+                return (self.reject(&delivery, 400, &reason).await, reason);
             }
         };
         let rerun_body = mask_card_numbers(&delivery.body);
+        let masked = mask_form_body(&delivery.body);
         let event = Arc::new(event_of(decoded, &delivery, masked, rerun_body));
         self.verify_and_store(&endpoint, event, true).await
     }

@@ -1,6 +1,10 @@
 //! The append-only raw log: every request a gateway sends, one JSON line each, in a file per
 //! Korean calendar day (`notifications-YYYY-MM-DD.log`), with card numbers masked and secrets
 //! never written — the log the Innopay manual (4.3) asks every merchant to keep.
+//!
+//! Each line stands alone: a write that fails part-way (a full disk) is cut off again, so the
+//! next line never merges with a broken one. Only a short list of headers is written. Files
+//! are created readable by their owner only.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -11,8 +15,6 @@ use std::sync::Mutex;
 use pg_core::kst::{KST, KstDateTime, KstFormat};
 use serde_json::json;
 use time::OffsetDateTime;
-
-use crate::mask::is_secret_header;
 
 /// One request, as logged.
 #[derive(Debug, Clone, Copy)]
@@ -29,11 +31,28 @@ pub struct RawEntry<'a> {
     pub path: &'a str,
     /// Sender.
     pub remote: Option<IpAddr>,
-    /// Headers (secret ones are dropped).
+    /// Headers (only those in [`LOGGED_HEADERS`] are written).
     pub headers: &'a [(String, String)],
-    /// The body, already masked with [`crate::mask::mask_form_body`] (card numbers, secrets).
+    /// The body, already masked with [`crate::mask::mask_form_body`] (card numbers, secrets):
+    /// whole, or its first fields when `body_sha256` is set.
     pub masked_body: &'a [u8],
+    /// The whole body's size in bytes.
+    pub body_size: usize,
+    /// The whole body's SHA-256 (hex), when only its first fields are written.
+    pub body_sha256: Option<&'a str>,
 }
+
+/// The headers the raw log writes; any other header — a credential, a card number in a custom
+/// header — never reaches it.
+pub const LOGGED_HEADERS: [&str; 7] = [
+    "content-type",
+    "content-length",
+    "user-agent",
+    "host",
+    "x-forwarded-for",
+    "x-real-ip",
+    "forwarded",
+];
 
 /// A request line, serialized without building a JSON tree.
 #[derive(serde::Serialize)]
@@ -47,16 +66,20 @@ struct RequestLine<'a> {
     headers: Headers<'a>,
     body: std::borrow::Cow<'a, str>,
     body_encoding: &'static str,
+    body_size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_sha256: Option<&'a str>,
 }
 
-/// Headers as a JSON object, secret ones left out, names lowercased.
+/// Headers as a JSON object: only [`LOGGED_HEADERS`], names lowercased.
 struct Headers<'a>(&'a [(String, String)]);
 
 impl serde::Serialize for Headers<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (name, value) in self.0.iter().filter(|(n, _)| !is_secret_header(n)) {
+        let logged = |n: &str| LOGGED_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h));
+        for (name, value) in self.0.iter().filter(|(n, _)| logged(n)) {
             if name.bytes().any(|b| b.is_ascii_uppercase()) {
                 map.serialize_entry(&name.to_ascii_lowercase(), value)?;
             } else {
@@ -71,7 +94,17 @@ impl serde::Serialize for Headers<'_> {
 #[derive(Debug)]
 pub struct RawLog {
     dir: PathBuf,
-    current: Mutex<Option<(String, File)>>,
+    current: Mutex<Option<Current>>,
+}
+
+/// The open file: its day's name, its length after the last whole line, and whether that ends
+/// with a newline (a file left by a crash may not).
+#[derive(Debug)]
+struct Current {
+    name: String,
+    file: File,
+    len: u64,
+    ended: bool,
 }
 
 impl RawLog {
@@ -113,6 +146,8 @@ impl RawLog {
             headers: Headers(entry.headers),
             body,
             body_encoding,
+            body_size: entry.body_size,
+            body_sha256: entry.body_sha256,
         };
         self.write_line(entry.at, &line)
     }
@@ -145,21 +180,66 @@ impl RawLog {
             .current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let reopen = guard.as_ref().is_none_or(|(current, _)| *current != name);
+        let reopen = guard.as_ref().is_none_or(|c| c.name != name);
         if reopen {
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.dir.join(&name))?;
-            *guard = Some((name, file));
+            let mut options = OpenOptions::new();
+            options.create(true).append(true).read(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(self.dir.join(&name))?;
+            let len = file.metadata()?.len();
+            let ended = ends_with_newline(&file, len);
+            *guard = Some(Current {
+                name,
+                file,
+                len,
+                ended,
+            });
         }
-        match guard.as_mut() {
-            Some((_, file)) => {
-                file.write_all(&text)?;
-                file.flush()
+        let Some(current) = guard.as_mut() else {
+            return Err(std::io::Error::other("raw log file not open"));
+        };
+        // A line cut short before (a crash, or a failed cut after a full disk) is ended first.
+        if !current.ended {
+            text.insert(0, b'\n');
+        }
+        match current
+            .file
+            .write_all(&text)
+            .and_then(|()| current.file.flush())
+        {
+            Ok(()) => {
+                current.len += text.len() as u64;
+                current.ended = true;
+                Ok(())
             }
-            None => Err(std::io::Error::other("raw log file not open")),
+            Err(e) => {
+                // Cut the partial line off, so that the next line starts on its own. If even
+                // that fails, reopen (and re-measure) before the next write.
+                if current.file.set_len(current.len).is_err() {
+                    *guard = None;
+                }
+                Err(e)
+            }
         }
+    }
+}
+
+/// Whether the file's last byte (of `len`) is a newline (an empty file counts as ended).
+fn ends_with_newline(file: &File, len: u64) -> bool {
+    if len == 0 {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let mut last = [0u8];
+        std::os::unix::fs::FileExt::read_at(file, &mut last, len - 1)
+            .map_or(true, |n| n == 0 || last[0] == b'\n')
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        true
     }
 }
 
@@ -194,6 +274,8 @@ mod tests {
                 "application/x-www-form-urlencoded".to_owned(),
             ),
             ("Authorization".to_owned(), "Basic c2VjcmV0".to_owned()),
+            ("X-Card".to_owned(), "4111111111111111".to_owned()),
+            ("X-Api-Key".to_owned(), "APIKEY".to_owned()),
         ];
         // 14:59 UTC is 23:59 in Korea; 15:00 UTC is the next Korean day.
         for (i, at) in [
@@ -214,6 +296,8 @@ mod tests {
                 masked_body: &crate::mask::mask_form_body(
                     b"moid=a&cardNo=4111111111111111&billKey=SECRETKEY",
                 ),
+                body_size: 48,
+                body_sha256: None,
             })
             .unwrap();
         }
@@ -229,6 +313,7 @@ mod tests {
             assert!(!text.contains("4111111111111111"), "{text}");
             assert!(!text.contains("SECRETKEY"));
             assert!(!text.contains("c2VjcmV0"));
+            assert!(!text.contains("APIKEY") && !text.contains("x-card"));
         }
         assert!(first.contains("411111******1111"));
         let line: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
@@ -238,5 +323,50 @@ mod tests {
             line["headers"]["content-type"],
             "application/x-www-form-urlencoded"
         );
+    }
+
+    #[test]
+    fn every_line_stands_alone_and_the_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = datetime!(2026-11-24 03:00 UTC);
+        let log = RawLog::open(dir.path()).unwrap();
+        let path = log.file_for(at);
+        // A line cut short by a crash (or a full disk) is left at the end of the file.
+        std::fs::write(&path, b"{\"delivery\":1,\"at\":\"2026-11-24T12:00").unwrap();
+        let entry = RawEntry {
+            delivery: 2,
+            at,
+            gateway: "innopay",
+            method: "POST",
+            path: "/innopay/notify",
+            remote: None,
+            headers: &[],
+            masked_body: b"moid=a",
+            body_size: 6,
+            body_sha256: None,
+        };
+        log.append(&entry).unwrap();
+        log.append(&RawEntry {
+            delivery: 3,
+            ..entry
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(serde_json::from_str::<serde_json::Value>(lines[0]).is_err());
+        for line in &lines[1..] {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["body_size"], 6);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let other = log.file_for(datetime!(2026-11-25 03:00 UTC));
+            log.outcome(4, datetime!(2026-11-25 03:00 UTC), 200, true, "x")
+                .unwrap();
+            let mode = std::fs::metadata(other).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

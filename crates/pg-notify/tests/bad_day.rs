@@ -222,3 +222,77 @@ async fn shutdown_returns_within_its_deadline_whatever_the_clients_do() {
     let answer = stuck.await;
     assert!(answer.is_err() || answer.as_ref().is_ok_and(|(status, _)| *status != 200));
 }
+
+/// The bytes under `dir` (the store, its WAL, the raw log).
+fn disk_use(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            disk_use(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_junk_cannot_fill_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store("sqlite", dir.path()).await.unwrap();
+    let pipeline = Pipeline::builder(store.clone())
+        .raw_log(pg_notify::RawLog::open(dir.path().join("logs")).unwrap())
+        .endpoint(
+            GatewayEndpoint::innopay(StoreOnly)
+                .allow(pg_notify::IpAllowlist::parse(["10.0.0.0/8"]).unwrap()),
+        )
+        .build();
+    let before = disk_use(dir.path());
+    // 1 MiB of junk, 300 times from an address the allowlist refuses and 300 times from an
+    // allowed one (a body that does not decode).
+    let junk = format!("moid=x&pgTid={}", "9".repeat(1024 * 1024));
+    for (n, remote) in (0..600).map(|n| {
+        (
+            n,
+            if n % 2 == 0 {
+                "203.0.113.7"
+            } else {
+                "10.1.2.3"
+            },
+        )
+    }) {
+        let delivery = pg_notify::Delivery {
+            gateway: pg_core::GatewayId::Innopay,
+            received_at: time::OffsetDateTime::now_utc(),
+            remote: Some(remote.parse().unwrap()),
+            content_type: Some("application/x-www-form-urlencoded".into()),
+            body: junk.clone().into_bytes(),
+        };
+        let reply = pipeline.handle(delivery, &meta()).await;
+        assert!(!reply.acknowledged, "{n}");
+    }
+    let grown = disk_use(dir.path()) - before;
+    assert!(
+        grown < 3 * 1024 * 1024,
+        "600 refused 1 MiB bodies grew the disk by {grown} bytes"
+    );
+    // Each source's first refusals are on record, with size and hash; the rest are counted.
+    let rejections = store.rejections(0, 1000).await.unwrap();
+    assert_eq!(rejections.len(), 40, "20 per source and minute");
+    for r in &rejections {
+        assert_eq!(r.body_size, junk.len() as i64);
+        assert_eq!(r.body_sha256.as_deref().map(str::len), Some(64));
+        assert!(r.body.len() <= 1024, "{}", r.body.len());
+    }
+    // A real delivery from the allowed source is still stored and acknowledged.
+    let real = pg_notify::Delivery {
+        gateway: pg_core::GatewayId::Innopay,
+        received_at: time::OffsetDateTime::now_utc(),
+        remote: Some("10.1.2.3".parse().unwrap()),
+        content_type: Some("application/x-www-form-urlencoded".into()),
+        body: innopay_approval(77),
+    };
+    assert!(pipeline.handle(real, &meta()).await.acknowledged);
+}

@@ -322,8 +322,8 @@ pub(crate) fn record_rejection(
     body: &[u8],
 ) -> Result<i64, StoreError> {
     let returning = format!(
-        "INSERT INTO {} (gateway, reason, remote_addr, content_type, body, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO {} (gateway, reason, remote_addr, content_type, body, received_at, \
+         body_size, body_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         t.rejections
     );
     let row = conn.query_one(
@@ -335,6 +335,8 @@ pub(crate) fn record_rejection(
             text(r.content_type.as_deref()),
             SqlValue::Blob(Some(body.to_vec())),
             SqlValue::from(r.received_at.as_str()),
+            SqlValue::from(r.body_size),
+            text(r.body_sha256.as_deref()),
         ],
         &[C::Int],
     )?;
@@ -498,14 +500,24 @@ pub(crate) fn rejections(
     limit: i64,
 ) -> Result<Vec<Rejection>, StoreError> {
     let sql = format!(
-        "SELECT id, gateway, reason, remote_addr, content_type, received_at, body FROM {} \
-         WHERE id > $1 ORDER BY id LIMIT $2",
+        "SELECT id, gateway, reason, remote_addr, content_type, received_at, body, body_size, \
+         body_sha256 FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
         t.rejections
     );
     let rows = conn.query(
         &sql,
         &[SqlValue::from(after_id), SqlValue::from(limit)],
-        &[C::Int, C::Text, C::Text, C::Text, C::Text, C::Text, C::Blob],
+        &[
+            C::Int,
+            C::Text,
+            C::Text,
+            C::Text,
+            C::Text,
+            C::Text,
+            C::Blob,
+            C::Int,
+            C::Text,
+        ],
     )?;
     Ok(rows
         .into_iter()
@@ -517,6 +529,8 @@ pub(crate) fn rejections(
             content_type: r[4].as_str().map(str::to_owned),
             received_at: r[5].as_str().unwrap_or_default().to_owned(),
             body: String::from_utf8_lossy(r[6].as_bytes().unwrap_or_default()).into_owned(),
+            body_size: r[7].as_i64().unwrap_or_default(),
+            body_sha256: r[8].as_str().map(str::to_owned),
         })
         .collect())
 }

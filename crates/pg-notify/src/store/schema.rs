@@ -71,6 +71,8 @@ impl Tables {
                 remote_addr TEXT,
                 content_type TEXT,
                 body {blob} NOT NULL,
+                body_size {int},
+                body_sha256 TEXT,
                 received_at TEXT NOT NULL
             );"
         )
@@ -83,21 +85,22 @@ impl Tables {
             Dialect::Sqlite => ("INTEGER", "BLOB", ""),
             Dialect::Postgres => ("BIGINT", "BYTEA", "IF NOT EXISTS "),
         };
-        [
+        let events = [
             format!("approved_amount {int}"),
             format!("rerun_body {blob}"),
             format!("conflicts {int} NOT NULL DEFAULT 0"),
             "conflict_detail TEXT".to_owned(),
             format!("conflict_body {blob}"),
-        ]
-        .iter()
-        .map(|column| {
-            format!(
-                "ALTER TABLE {} ADD COLUMN {if_missing}{column}",
-                self.events
-            )
-        })
-        .collect()
+        ];
+        let rejections = [format!("body_size {int}"), "body_sha256 TEXT".to_owned()];
+        let add = |table: &str, column: &String| {
+            format!("ALTER TABLE {table} ADD COLUMN {if_missing}{column}")
+        };
+        events
+            .iter()
+            .map(|c| add(&self.events, c))
+            .chain(rejections.iter().map(|c| add(&self.rejections, c)))
+            .collect()
     }
 }
 

@@ -48,6 +48,26 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// Log lines on stderr: the level from `PGKIT_LOG` (or `RUST_LOG`; e.g. `debug`,
+/// `pg_notify=debug`), else `default`; JSON lines when `PGKIT_LOG_FORMAT=json`.
+fn logging(default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PGKIT_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    if std::env::var("PGKIT_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -61,6 +81,11 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
+    logging(match &cli.command {
+        Command::Notify(_) | Command::Sandbox(_) => "info",
+        Command::Demo(_) => "error",
+        _ => "warn",
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -79,6 +79,11 @@ fn serve_with(port: u16, db: &str, logs: &std::path::Path, extra: &[&str]) -> st
 }
 
 fn stop(child: std::process::Child) -> String {
+    stop_with_stderr(child).0
+}
+
+/// Stops the receiver (SIGTERM); its stdout and stderr.
+fn stop_with_stderr(child: std::process::Child) -> (String, String) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -91,7 +96,10 @@ fn stop(child: std::process::Child) -> String {
         "clean shutdown: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn innopay_body(n: u32) -> String {
@@ -250,4 +258,57 @@ fn each_gateway_has_its_own_allowlist() {
     );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("--smartro-allow"), "{}", bad.stderr);
+}
+
+#[test]
+fn failures_are_logged_on_stderr_as_text_or_json() {
+    for format in ["text", "json"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("events.db").display());
+        let logs = dir.path().join("logs");
+        // Today's raw-log file cannot be opened: a directory stands where it should be.
+        let log = pg_notify::RawLog::open(&logs).unwrap();
+        std::fs::create_dir_all(log.file_for(time::OffsetDateTime::now_utc())).unwrap();
+        let port = free_port();
+        let mut c = pgkit();
+        c.env("PGKIT_LOG_FORMAT", format);
+        let listen = format!("127.0.0.1:{port}");
+        let child = c
+            .args([
+                "notify",
+                "serve",
+                "--listen",
+                &listen,
+                "--db",
+                &db,
+                "--log-dir",
+                logs.to_str().unwrap(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "notify serve did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
+        assert_eq!(
+            status, 500,
+            "without its raw-log line a delivery is not acknowledged: {body}"
+        );
+        let (_, stderr) = stop_with_stderr(child);
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("raw log"))
+            .unwrap_or_else(|| panic!("{format}: no raw-log failure on stderr:\n{stderr}"));
+        if format == "json" {
+            let v: Value = serde_json::from_str(line).unwrap();
+            assert!(
+                ["WARN", "ERROR"].contains(&v["level"].as_str().unwrap()),
+                "{line}"
+            );
+        }
+    }
 }

@@ -55,6 +55,11 @@ pub(crate) struct ServeArgs {
     /// `smartro` for Smartro's live re-notification servers). Default: from anywhere.
     #[arg(long = "smartro-allow", value_name = "CIDR")]
     smartro_allow: Vec<String>,
+    /// A reverse proxy in front of the receiver (repeatable; CIDR or address): for requests
+    /// from it, the client is the address it appended to X-Forwarded-For. Without one the
+    /// header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxy: Vec<String>,
     /// Seconds a connection may go without a complete request (slow or idle clients lose their
     /// slot).
     #[arg(long, default_value_t = 10)]
@@ -147,7 +152,11 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
         let log = RawLog::open(&dir).map_err(|e| Failure::field("log-dir", e))?;
         builder = builder.raw_log(log);
     }
-    let app = pg_notify::router(builder.build(), HttpConfig::default());
+    let http = HttpConfig {
+        trusted_proxies: allowlist("--trusted-proxy", &args.trusted_proxy)?.unwrap_or_default(),
+        ..HttpConfig::default()
+    };
+    let app = pg_notify::router(builder.build(), http);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure::transport(format!("cannot listen on {listen}: {e}")))?;

@@ -80,6 +80,11 @@ impl IpAllowlist {
         self.nets.iter().any(|n| n.contains(&ip))
     }
 
+    /// Whether the list has no network (it allows nothing).
+    pub fn is_empty(&self) -> bool {
+        self.nets.is_empty()
+    }
+
     /// The networks.
     pub fn networks(&self) -> impl Iterator<Item = String> + '_ {
         self.nets.iter().map(ToString::to_string)

@@ -21,6 +21,7 @@ use axum::routing::any;
 use pg_core::GatewayId;
 use time::OffsetDateTime;
 
+use crate::allowlist::IpAllowlist;
 use crate::event::Delivery;
 use crate::pipeline::{Pipeline, Reply, RequestMeta};
 
@@ -35,8 +36,11 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Time to answer one request. Default 10 s (an unanswered gateway resends anyway).
     pub request_timeout: Duration,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you control).
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies in front of the receiver. When a request comes from one of them,
+    /// the client is the rightmost `X-Forwarded-For` address that is not one of them — the one
+    /// your proxy added; anything a client wrote further left is ignored. Empty (the default):
+    /// `X-Forwarded-For` is never read.
+    pub trusted_proxies: IpAllowlist,
 }
 
 impl Default for HttpConfig {
@@ -46,7 +50,7 @@ impl Default for HttpConfig {
             smartro_path: "/smartro/notify".into(),
             body_limit: pg_core::form::DEFAULT_MAX_BODY_BYTES,
             request_timeout: Duration::from_secs(10),
-            trust_forwarded_for: false,
+            trusted_proxies: IpAllowlist::new(),
         }
     }
 }
@@ -95,7 +99,7 @@ impl NotifyService {
     pub async fn respond(&self, request: Request) -> Response {
         let received_at = OffsetDateTime::now_utc();
         let (parts, body) = request.into_parts();
-        let remote = client_address(&parts, self.config.trust_forwarded_for);
+        let remote = client_address(&parts, &self.config.trusted_proxies);
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -191,22 +195,34 @@ fn to_response(reply: Reply) -> Response {
     response
 }
 
-fn client_address(parts: &axum::http::request::Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    parts
+/// The client: the peer, or — when the peer is a trusted proxy — the rightmost forwarded
+/// address that is not a trusted proxy (what a client claims further left is ignored).
+fn client_address(parts: &axum::http::request::Parts, trusted: &IpAllowlist) -> Option<IpAddr> {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr.ip())?;
+    if trusted.is_empty() || !trusted.allows(peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    // Every X-Forwarded-For header, in order, as one list.
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.allows(ip) => client = ip,
+            Ok(ip) => return Some(ip),
+            // An unreadable entry where the client should be: not a client address to trust.
+            Err(_) => return Some(client),
+        }
+    }
+    Some(client)
 }
 
 impl tower::Service<Request> for NotifyService {
@@ -221,5 +237,70 @@ impl tower::Service<Request> for NotifyService {
     fn call(&mut self, request: Request) -> Self::Future {
         let service = self.clone();
         Box::pin(async move { Ok(service.respond(request).await) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(peer: &str, forwarded: &[&str]) -> axum::http::request::Parts {
+        let mut request = axum::http::Request::builder();
+        for f in forwarded {
+            request = request.header("x-forwarded-for", *f);
+        }
+        let peer: SocketAddr = format!("{peer}:40000").parse().unwrap();
+        request
+            .extension(ConnectInfo(peer))
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn the_client_is_what_the_trusted_proxy_saw() {
+        let none = IpAllowlist::new();
+        let proxies = IpAllowlist::parse(["127.0.0.1", "10.0.0.0/8"]).unwrap();
+        // No trusted proxy: the header is never read.
+        assert_eq!(
+            client_address(&parts("127.0.0.1", &["211.193.35.216"]), &none),
+            ip("127.0.0.1")
+        );
+        // A client forging Smartro's address through nginx's $proxy_add_x_forwarded_for: the
+        // proxy appended the real address on the right.
+        assert_eq!(
+            client_address(
+                &parts("127.0.0.1", &["211.193.35.216, 203.0.113.9"]),
+                &proxies
+            ),
+            ip("203.0.113.9")
+        );
+        // Two trusted hops (a load balancer, then the proxy), and the header split in two.
+        assert_eq!(
+            client_address(
+                &parts("127.0.0.1", &["211.193.35.216, 198.51.100.4", "10.1.1.1"]),
+                &proxies
+            ),
+            ip("198.51.100.4")
+        );
+        // A peer that is not a trusted proxy cannot claim anything.
+        assert_eq!(
+            client_address(&parts("203.0.113.9", &["211.193.35.216"]), &proxies),
+            ip("203.0.113.9")
+        );
+        // Only proxies in the chain, or junk where the client should be.
+        assert_eq!(
+            client_address(&parts("127.0.0.1", &["10.0.0.7"]), &proxies),
+            ip("10.0.0.7")
+        );
+        assert_eq!(
+            client_address(&parts("127.0.0.1", &["bogus, 10.0.0.7"]), &proxies),
+            ip("10.0.0.7")
+        );
     }
 }

@@ -55,6 +55,10 @@ pub(crate) struct ServeArgs {
     /// `smartro` for Smartro's live re-notification servers). Default: from anywhere.
     #[arg(long = "smartro-allow", value_name = "CIDR")]
     smartro_allow: Vec<String>,
+    /// Refuse Smartro re-notifications without a SignValue (those with a wrong one are always
+    /// refused). Needs the merchant key in PGKIT_MERCHANT_KEY.
+    #[arg(long)]
+    require_signature: bool,
     /// A reverse proxy in front of the receiver (repeatable; CIDR or address): for requests
     /// from it, the client is the address it appended to X-Forwarded-For. Without one the
     /// header is ignored.
@@ -134,8 +138,23 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
     let (listen, db) = (args.listen, args.db.as_str());
     let store = open(db, true).await?;
     let mut smartro_decoder = SmartroDecoder::default();
-    if let Ok(key) = std::env::var("PGKIT_MERCHANT_KEY") {
-        smartro_decoder = smartro_decoder.with_merchant_key(pg_core::Secret::new(key));
+    match std::env::var("PGKIT_MERCHANT_KEY")
+        .ok()
+        .filter(|k| !k.is_empty())
+    {
+        Some(key) => {
+            smartro_decoder = smartro_decoder.with_merchant_key(pg_core::Secret::new(key));
+            if args.require_signature {
+                smartro_decoder = smartro_decoder.require_signature();
+            }
+        }
+        None if args.require_signature => {
+            return Err(Failure::field(
+                "--require-signature",
+                "needs the merchant key to check SignValue: set PGKIT_MERCHANT_KEY",
+            ));
+        }
+        None => {}
     }
     let mut innopay = GatewayEndpoint::innopay(StoreOnly);
     let mut smartro = GatewayEndpoint::smartro(smartro_decoder, StoreOnly);
@@ -221,7 +240,7 @@ pub(crate) async fn shutdown_signal(stop: pg_cli::StopSignal) {
     eprintln!("pgkit: shutting down: finishing requests in flight");
 }
 
-const CSV_COLUMNS: [&str; 17] = [
+const CSV_COLUMNS: [&str; 18] = [
     "id",
     "key",
     "gateway",
@@ -239,6 +258,7 @@ const CSV_COLUMNS: [&str; 17] = [
     "processed_at",
     "conflicts",
     "warnings",
+    "signature",
 ];
 
 /// One CSV cell. A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at
@@ -281,6 +301,7 @@ fn csv_line(e: &EventRecord) -> String {
             .map(|w| format!("{}: {}", w.field, w.problem))
             .collect::<Vec<_>>()
             .join(" | "),
+        e.signature.clone().unwrap_or_default(),
     ];
     cells
         .iter()

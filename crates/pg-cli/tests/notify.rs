@@ -183,7 +183,7 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
     assert_eq!(
         rows.next(),
         Some(
-            "id,key,gateway,kind,status,tid,moid,amount,approved_amount,state,attempts,deliveries,last_error,received_at,processed_at,conflicts,warnings"
+            "id,key,gateway,kind,status,tid,moid,amount,approved_amount,state,attempts,deliveries,last_error,received_at,processed_at,conflicts,warnings,signature"
         )
     );
     let rows: Vec<&str> = rows.collect();
@@ -191,7 +191,7 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
     let vat = rows.iter().find(|r| r.contains(",serve-6,")).unwrap();
     assert!(
         vat.ends_with(
-            ",0,cashReceiptVat: not an amount of won: amount has a fraction; won are whole numbers"
+            ",0,cashReceiptVat: not an amount of won: amount has a fraction; won are whole numbers,not-signed"
         ),
         "{vat}"
     );

@@ -15,9 +15,13 @@ pub trait NotificationDecoder: Send + Sync + 'static {
     /// Decodes a body (UTF-8 or EUC-KR).
     fn decode(&self, body: &[u8], content_type: Option<&str>) -> Result<Decoded, InvalidInput>;
 
-    /// Checks the notification's signature: `None` when it carries none (or no key is set),
-    /// otherwise whether it verifies.
-    fn verify_signature(&self, decoded: &Decoded) -> Option<bool>;
+    /// What the notification's signature comes to.
+    fn signature(&self, decoded: &Decoded) -> Signature;
+
+    /// Whether a notification without a signature is refused.
+    fn requires_signature(&self) -> bool {
+        false
+    }
 
     /// The exact body that acknowledges a notification.
     fn acknowledgement(&self) -> &[u8];
@@ -36,8 +40,8 @@ impl NotificationDecoder for InnopayDecoder {
         Notification::decode(body, content_type).map(|n| Decoded::Innopay(Box::new(n)))
     }
 
-    fn verify_signature(&self, _: &Decoded) -> Option<bool> {
-        None
+    fn signature(&self, _: &Decoded) -> Signature {
+        Signature::NotSigned
     }
 
     fn acknowledgement(&self) -> &[u8] {
@@ -45,18 +49,58 @@ impl NotificationDecoder for InnopayDecoder {
     }
 }
 
-/// Smartro's re-notification decoder: verifies `SignValue` when one is sent and a merchant key
-/// is set; acknowledgement `OK` unless configured.
+/// What a notification's signature came to, recorded on its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signature {
+    /// The gateway does not sign these notifications (Innopay).
+    NotSigned,
+    /// No merchant key is configured: not checked.
+    Unchecked,
+    /// The notification carries no `SignValue` (or an empty one).
+    Absent,
+    /// `SignValue` verifies.
+    Verified,
+    /// `SignValue` does not verify: refused.
+    Invalid,
+}
+
+impl Signature {
+    /// `not-signed`, `unchecked`, `absent`, `verified` or `invalid`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signature::NotSigned => "not-signed",
+            Signature::Unchecked => "unchecked",
+            Signature::Absent => "absent",
+            Signature::Verified => "verified",
+            Signature::Invalid => "invalid",
+        }
+    }
+}
+
+/// Smartro's re-notification decoder: with a merchant key, a `SignValue` that does not verify
+/// is refused; one that is missing is accepted (and recorded as `absent`) unless
+/// [`SmartroDecoder::require_signature`]. Acknowledgement `OK` unless configured.
+///
+/// The guide gives `SignValue`'s formula for the approval response only; re-notifications are
+/// checked with the same formula (`TID`, `ResultCode`, the merchant key).
 #[derive(Debug, Clone, Default)]
 pub struct SmartroDecoder {
     merchant_key: Option<Secret>,
     acknowledgement: Acknowledgement,
+    require_signature: bool,
 }
 
 impl SmartroDecoder {
     /// A decoder that verifies `SignValue` with `merchant_key`.
     pub fn with_merchant_key(mut self, merchant_key: Secret) -> Self {
         self.merchant_key = Some(merchant_key);
+        self
+    }
+
+    /// Refuses (`403`) a re-notification without a `SignValue` (needs a merchant key).
+    pub fn require_signature(mut self) -> Self {
+        self.require_signature = true;
         self
     }
 
@@ -76,11 +120,20 @@ impl NotificationDecoder for SmartroDecoder {
         ReNotification::decode(body, content_type).map(|n| Decoded::Smartro(Box::new(n)))
     }
 
-    fn verify_signature(&self, decoded: &Decoded) -> Option<bool> {
+    fn signature(&self, decoded: &Decoded) -> Signature {
         match (decoded, &self.merchant_key) {
-            (Decoded::Smartro(n), Some(key)) => n.verify_sign_value(key),
-            _ => None,
+            (Decoded::Smartro(n), Some(key)) => match n.verify_sign_value(key) {
+                None => Signature::Absent,
+                Some(true) => Signature::Verified,
+                Some(false) => Signature::Invalid,
+            },
+            (Decoded::Smartro(_), None) => Signature::Unchecked,
+            (Decoded::Innopay(_), _) => Signature::NotSigned,
         }
+    }
+
+    fn requires_signature(&self) -> bool {
+        self.require_signature && self.merchant_key.is_some()
     }
 
     fn acknowledgement(&self) -> &[u8] {

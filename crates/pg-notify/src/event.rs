@@ -66,6 +66,8 @@ pub struct Event {
     /// The body a re-run decodes: card numbers masked, secrets (`billKey`) kept, so that the
     /// handler sees what the first run saw. Kept in the store only, never in a log or export.
     pub(crate) rerun_body: Vec<u8>,
+    /// What its signature came to (Smartro's `SignValue`; Innopay does not sign).
+    pub signature: crate::decoder::Signature,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
     /// The sender's address.
@@ -156,6 +158,9 @@ pub struct EventRecord {
     pub decoded: serde_json::Value,
     /// Fields that could not be read but did not stop the notification.
     pub warnings: Vec<Warning>,
+    /// What its signature came to: `verified`, `absent`, `unchecked` (no key) or
+    /// `not-signed` (Innopay); `None` for events stored before it was recorded.
+    pub signature: Option<String>,
     /// Deliveries under this event's key whose order number or amounts differ from it: never
     /// applied, kept for a person.
     pub conflicts: i64,

@@ -52,7 +52,7 @@ pub mod sql;
 pub mod store;
 
 pub use allowlist::IpAllowlist;
-pub use decoder::{InnopayDecoder, NotificationDecoder, SmartroDecoder};
+pub use decoder::{InnopayDecoder, NotificationDecoder, Signature, SmartroDecoder};
 pub use event::{Decoded, Delivery, Event, EventRecord, EventState, ProcessOutcome, Rejection};
 pub use handler::{Handler, HandlerError, OrderCheck, StoreOnly};
 pub use http::{HttpConfig, NotifyService, router};

@@ -9,7 +9,7 @@ use pg_core::GatewayId;
 use time::OffsetDateTime;
 
 use crate::allowlist::IpAllowlist;
-use crate::decoder::{InnopayDecoder, NotificationDecoder, SmartroDecoder};
+use crate::decoder::{InnopayDecoder, NotificationDecoder, Signature, SmartroDecoder};
 use crate::event::{Decoded, Delivery, Event, ProcessOutcome, Rejection, rfc3339};
 use crate::handler::{Handler, OrderCheck};
 use crate::mask::{mask_card_numbers, mask_form_body};
@@ -376,7 +376,8 @@ impl Pipeline {
         };
         let rerun_body = mask_card_numbers(&delivery.body);
         let masked = mask_form_body(&delivery.body);
-        let event = Arc::new(event_of(decoded, &delivery, masked, rerun_body));
+        let signature = endpoint.decoder.signature(&decoded);
+        let event = Arc::new(event_of(decoded, signature, &delivery, masked, rerun_body));
         self.verify_and_store(&endpoint, event, true).await
     }
 
@@ -391,8 +392,13 @@ impl Pipeline {
             body: endpoint.decoder.acknowledgement().to_vec(),
             acknowledged: true,
         };
-        let failure = if endpoint.decoder.verify_signature(&event.decoded) == Some(false) {
+        let failure = if event.signature == Signature::Invalid {
             Some((403, "SignValue does not verify".to_owned()))
+        } else if event.signature == Signature::Absent && endpoint.decoder.requires_signature() {
+            Some((
+                403,
+                "SignValue is missing, and this endpoint requires it".to_owned(),
+            ))
         } else if let Some(check) = &endpoint.order_check {
             check
                 .check(&event)
@@ -480,7 +486,8 @@ impl Pipeline {
         // body is masked from it again.
         let rerun_body = std::mem::take(&mut delivery.body);
         let stored = mask_form_body(&rerun_body);
-        let event = Arc::new(event_of(decoded, &delivery, stored, rerun_body));
+        let signature = endpoint.decoder.signature(&decoded);
+        let event = Arc::new(event_of(decoded, signature, &delivery, stored, rerun_body));
         let (reply, detail) = self.verify_and_store(&endpoint, event, false).await;
         if reply.acknowledged {
             Ok(ProcessOutcome::Processed { id })
@@ -501,6 +508,7 @@ fn conflict(id: i64, detail: &str) -> (Reply, String) {
 
 fn event_of(
     decoded: Decoded,
+    signature: Signature,
     delivery: &Delivery,
     masked_body: Vec<u8>,
     rerun_body: Vec<u8>,
@@ -512,6 +520,7 @@ fn event_of(
         decoded,
         stored_body: masked_body,
         rerun_body,
+        signature,
         content_type: delivery.content_type.clone(),
         remote: delivery.remote,
         received_at: delivery.received_at,

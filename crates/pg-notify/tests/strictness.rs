@@ -332,6 +332,73 @@ async fn stores_from_before_the_new_columns_are_upgraded(backend: &str) {
     );
 }
 
+async fn smartro_signatures_follow_the_policy(backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((store, _)) = store(backend, dir.path()).await else {
+        return;
+    };
+    let key = pg_core::Secret::new("0123456789abcdef0123456789abcdefKEY");
+    let body = |n: u32, sign: &str| {
+        format!(
+            "PayMethod=CARD&Amt=1004&TID=t_2510201m0101251020153000{n:04}&OID=M{n}&ResultCode=3001&state_cd=0&SignValue={sign}"
+        )
+        .into_bytes()
+    };
+    let signed = |n: u32| {
+        let tid = format!("t_2510201m0101251020153000{n:04}");
+        let sign = pg_smartro::crypto::sign_value(&tid, "3001", &key).unwrap();
+        let mut encoded = String::new();
+        pg_core::form::encode_component(
+            sign.as_str(),
+            pg_core::Charset::Utf8,
+            pg_core::form::Escape::Form,
+            &mut encoded,
+        )
+        .unwrap();
+        body(n, &encoded)
+    };
+    let handler = |_: &Event, _: &mut dyn SqlConn| -> Result<(), HandlerError> { Ok(()) };
+    for (require, n) in [(false, 0), (true, 10)] {
+        let mut decoder = pg_notify::SmartroDecoder::default().with_merchant_key(key.clone());
+        if require {
+            decoder = decoder.require_signature();
+        }
+        let pipeline = Pipeline::builder(store.clone())
+            .endpoint(GatewayEndpoint::smartro(decoder, handler))
+            .build();
+        let m = meta();
+        let send = |b: Vec<u8>| pipeline.handle(delivery(GatewayId::Smartro, b), &m);
+        let verified = send(signed(n + 1)).await;
+        assert!(verified.acknowledged, "{verified:?}");
+        let forged = send(body(n + 2, "Zm9yZ2Vk")).await;
+        assert_eq!((forged.status, forged.acknowledged), (403, false));
+        let absent = send(body(n + 3, "")).await;
+        assert_eq!(absent.acknowledged, !require, "{absent:?}");
+        if require {
+            assert!(String::from_utf8_lossy(&absent.body).contains("SignValue"));
+        }
+    }
+    let signatures: Vec<(String, Option<String>, EventState)> = store
+        .list(None, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.moid.unwrap_or_default(), e.signature, e.state))
+        .collect();
+    let of = |moid: &str| {
+        signatures
+            .iter()
+            .find(|(m, _, _)| m == moid)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(of("M1").1.as_deref(), Some("verified"));
+    assert_eq!(of("M3").1.as_deref(), Some("absent"));
+    assert_eq!(of("M3").2, EventState::Processed);
+    assert_eq!(of("M13").1.as_deref(), Some("absent"));
+    assert_eq!(of("M13").2, EventState::Failed, "recorded, not processed");
+}
+
 suite!(
     lenient_fields_are_kept_as_warnings,
     cancels_keep_both_amounts,
@@ -339,4 +406,5 @@ suite!(
     conflicting_deliveries_are_never_applied,
     reruns_see_the_secrets_the_first_run_saw,
     stores_from_before_the_new_columns_are_upgraded,
+    smartro_signatures_follow_the_policy,
 );

@@ -48,7 +48,7 @@ fn amount_column(what: &str, amount: Option<pg_core::Won>) -> Result<SqlValue, S
     }
 }
 
-/// The values of a new row (`$1`..`$19`), shared by the insert statements.
+/// The values of a new row (`$1`..`$20`), shared by the insert statements.
 fn new_row(
     event: &Event,
     state: EventState,
@@ -83,6 +83,7 @@ fn new_row(
         SqlValue::Text(processed_at),
         amount_column("approved amount", s.approved_amount)?,
         SqlValue::Blob(Some(event.rerun_body.clone())),
+        SqlValue::from(event.signature.as_str()),
     ])
 }
 
@@ -92,8 +93,8 @@ fn insert_sql(t: &Tables) -> String {
     format!(
         "INSERT INTO {} (idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
          last_error, content_type, remote_addr, body, received_at, updated_at, deliveries, processed_at, \
-         approved_amount, rerun_body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+         approved_amount, rerun_body, signature) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         t.events
     )
@@ -345,9 +346,9 @@ pub(crate) fn record_rejection(
 
 const EVENT_COLUMNS: &str = "id, idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
      deliveries, last_error, content_type, remote_addr, received_at, updated_at, processed_at, body, \
-     approved_amount, conflicts, conflict_detail, conflict_body";
+     approved_amount, conflicts, conflict_detail, conflict_body, signature";
 
-const EVENT_TYPES: [C; 22] = [
+const EVENT_TYPES: [C; 23] = [
     C::Int,
     C::Text,
     C::Text,
@@ -370,6 +371,7 @@ const EVENT_TYPES: [C; 22] = [
     C::Int,
     C::Text,
     C::Blob,
+    C::Text,
 ];
 
 fn to_record(row: Vec<SqlValue>) -> EventRecord {
@@ -410,6 +412,7 @@ fn to_record(row: Vec<SqlValue>) -> EventRecord {
         conflict_body: row[21]
             .as_bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned()),
+        signature: s(22),
         warnings,
     }
 }

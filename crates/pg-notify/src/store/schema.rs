@@ -59,6 +59,7 @@ impl Tables {
                 conflicts {int} NOT NULL DEFAULT 0,
                 conflict_detail TEXT,
                 conflict_body {blob},
+                signature TEXT,
                 received_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 processed_at TEXT
@@ -91,6 +92,7 @@ impl Tables {
             format!("conflicts {int} NOT NULL DEFAULT 0"),
             "conflict_detail TEXT".to_owned(),
             format!("conflict_body {blob}"),
+            "signature TEXT".to_owned(),
         ];
         let rejections = [format!("body_size {int}"), "body_sha256 TEXT".to_owned()];
         let add = |table: &str, column: &String| {

@@ -105,3 +105,38 @@ fn decode_every_kind() {
         (Some(10), Some("goodsSize"))
     );
 }
+
+#[test]
+fn decode_never_prints_a_card_number_or_a_secret() {
+    let innopay = "moid=A-1&pgTid=testpay01m01012510201530001234&status=25&approvalAmt=1000\
+        &cardNo=4111111111111111&cardNo=5555555555554444&billKey=BK-SECRET-1\
+        &CARDNO=4242424242424242&card_num=4000056655665556\
+        &memo=%EF%BC%94%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91%EF%BC%91";
+    let smartro = r#"{"ResultCode":"3001","ResultMsg":"ok","Tid":"t_2510201m01012510201530001234","Amt":"1004","CardNum":"4111111111111111","BillTokenKey":"BTK-SECRET-2","Extra":"pay 5555 5555 5555 4444"}"#;
+    for (gateway, kind, body) in [
+        ("innopay", "notification", innopay),
+        ("smartro", "approval", smartro),
+    ] {
+        let r = run(
+            args(pgkit(), &["decode", "--gateway", gateway, "--kind", kind]),
+            body.as_bytes(),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for secret in [
+            "4111111111111111",
+            "5555555555554444",
+            "5555 5555 5555 4444",
+            "4242424242424242",
+            "4000056655665556",
+            "BK-SECRET-1",
+            "BTK-SECRET-2",
+            "１１１１１１１１１１",
+        ] {
+            assert!(
+                !r.stdout.contains(secret),
+                "{kind}: {secret} in\n{}",
+                r.stdout
+            );
+        }
+    }
+}

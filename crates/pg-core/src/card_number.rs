@@ -33,7 +33,7 @@ impl MaskedCardNumber {
             .enumerate()
             .map(|(i, c)| {
                 let visible = n >= 12 && (i < 6 || i >= n - 4);
-                if visible || !c.is_ascii_alphanumeric() {
+                if visible || !c.is_alphanumeric() {
                     c
                 } else {
                     '*'

@@ -78,12 +78,13 @@ impl<'a> JsonObject<'a> {
         }
     }
 
-    /// Every field not named in `known`, as received.
+    /// Every field not named in `known`, as received — but card numbers and secrets masked
+    /// ([`crate::mask`]), so that they never travel on in full.
     pub fn extra(&self, known: &[&str]) -> BTreeMap<String, Value> {
         self.map
             .iter()
             .filter(|(k, _)| !known.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), crate::mask::json_field(k, v)))
             .collect()
     }
 

@@ -12,6 +12,7 @@ pub mod html;
 pub mod ids;
 pub mod json;
 pub mod kst;
+pub mod mask;
 pub mod result_code;
 pub mod secret;
 pub mod text;

@@ -333,6 +333,10 @@ fn parse_cancel_response(response: &HttpResponse) -> Result<CancelOutcome, Proto
         .all()
         .into_iter()
         .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let shown = pg_core::mask::field_value(&k, &v).into_owned();
+            (k, shown)
+        })
         .collect();
     let amount = fields
         .text("pgApprovalAmt")

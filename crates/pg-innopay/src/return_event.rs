@@ -50,7 +50,7 @@ impl WebLinkEvent {
             extra: form
                 .pairs()
                 .filter(|(n, _)| !["moid", "resultCode", "resultMsg"].contains(n))
-                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .map(|(n, v)| (n.to_owned(), pg_core::mask::field_value(n, v).into_owned()))
                 .collect(),
         })
     }

@@ -1,32 +1,23 @@
-//! Masking bodies before they are written anywhere: card numbers keep at most their first 6 and
-//! last 4 digits, secrets are replaced by `***`.
+//! Masking bodies before they are written anywhere, by [`pg_core::mask`]'s rule: card fields
+//! (any spelling) keep at most their first 6 and last 4 digits, secret fields become `***`,
+//! identifier fields stay as sent, and card-like digit runs in free text — ASCII, full-width, or
+//! percent-encoded — are masked.
 
+use std::borrow::Cow;
+
+use pg_core::Charset;
 use pg_core::MaskedCardNumber;
 use pg_core::card_number::mask_card_numbers_in_bytes;
-use pg_core::form::percent_decode;
+use pg_core::form::{Escape, encode_component, percent_decode};
+use pg_core::mask::{free_text, is_card_field, is_identifier_field, is_secret_field};
 
-/// Form fields that hold card numbers (masked to 6 + 4 digits).
-const CARD_FIELDS: &[&str] = &["cardNo", "CardNum", "CardNo", "pinNo", "card_no"];
-
-/// Form fields that hold secrets (replaced by `***`).
-const SECRET_FIELDS: &[&str] = &[
-    "billKey",
-    "BillTokenKey",
-    "TrAuthKey",
-    "cancelPwd",
-    "CancelPwd",
-    "LicenseKey",
-    "MerchantKey",
-    "refundAcctNo",
-];
-
-/// Masks a form body (any ASCII-compatible charset): card fields by name, secret fields by name,
-/// and any Luhn-valid card number elsewhere.
+/// Masks a form body (UTF-8 or EUC-KR, percent-encoded): card fields, secret fields, and card
+/// numbers in free text.
 pub fn mask_form_body(body: &[u8]) -> Vec<u8> {
     mask(body, true)
 }
 
-/// Masks card numbers only (by field name and Luhn-valid digit runs), keeping secrets such as
+/// Masks card numbers only (by field name and in free text), keeping secrets such as
 /// `billKey`: the body a re-run decodes, which stays in the store.
 pub fn mask_card_numbers(body: &[u8]) -> Vec<u8> {
     mask(body, false)
@@ -42,25 +33,71 @@ fn mask(body: &[u8], secrets: bool) -> Vec<u8> {
             Some(eq) => (&pair[..eq], Some(&pair[eq + 1..])),
             None => (pair, None),
         };
-        out.extend_from_slice(name);
+        out.extend_from_slice(&free_component(name));
         let Some(value) = value else { continue };
         out.push(b'=');
-        let decoded_name = percent_decode(name).unwrap_or(std::borrow::Cow::Borrowed(name));
-        let stem = decoded_name.strip_suffix(b"[]").unwrap_or(&decoded_name);
-        if secrets && SECRET_FIELDS.iter().any(|f| f.as_bytes() == stem) {
+        let decoded_name = percent_decode(name).unwrap_or(Cow::Borrowed(name));
+        let name = String::from_utf8_lossy(&decoded_name);
+        if secrets && is_secret_field(&name) {
             if !value.is_empty() {
                 out.extend_from_slice(b"***");
             }
-        } else if CARD_FIELDS.iter().any(|f| f.as_bytes() == stem) {
+        } else if is_card_field(&name) {
             let text = percent_decode(value)
-                .map(|v| String::from_utf8_lossy(&v).into_owned())
+                .map(|v| decode_text(&v).into_owned())
                 .unwrap_or_default();
-            out.extend_from_slice(MaskedCardNumber::from_received(&text).as_str().as_bytes());
-        } else {
+            let masked = MaskedCardNumber::from_received(&text);
+            out.extend_from_slice(&encode_like(masked.as_str(), value));
+        } else if is_identifier_field(&name) {
             out.extend_from_slice(value);
+        } else {
+            out.extend_from_slice(&free_component(value));
         }
     }
-    mask_card_numbers_in_bytes(&out)
+    out
+}
+
+/// A form component as free text: card numbers in it masked, whether they are written plainly,
+/// percent-encoded or in full-width digits. Untouched when there is nothing to mask.
+fn free_component(raw: &[u8]) -> Cow<'_, [u8]> {
+    if raw.iter().all(|b| b.is_ascii() && *b != b'%') {
+        // Plain ASCII: the byte scanner (which also reads `+` as a separator).
+        return Cow::Owned(mask_card_numbers_in_bytes(raw));
+    }
+    let Ok(decoded) = percent_decode(raw) else {
+        // Not a valid form component: mask what digits it has, as bytes.
+        return Cow::Owned(mask_card_numbers_in_bytes(raw));
+    };
+    let text = decode_text(&decoded);
+    match free_text(&text) {
+        Cow::Borrowed(_) => Cow::Borrowed(raw),
+        Cow::Owned(masked) => Cow::Owned(encode_like(&masked, &decoded)),
+    }
+}
+
+/// Bytes as text: UTF-8 when they are, otherwise EUC-KR (CP949).
+fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Charset::EucKr
+            .decode(bytes)
+            .unwrap_or_else(|| String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// `text` percent-encoded in the charset `original` was written in.
+fn encode_like(text: &str, original: &[u8]) -> Vec<u8> {
+    let charset = if std::str::from_utf8(original).is_ok() {
+        Charset::Utf8
+    } else {
+        Charset::EucKr
+    };
+    let mut out = String::new();
+    if encode_component(text, charset, Escape::Form, &mut out).is_err() {
+        out.clear();
+        let _ = encode_component(text, Charset::Utf8, Escape::Form, &mut out);
+    }
+    out.into_bytes()
 }
 
 #[cfg(test)]
@@ -82,5 +119,61 @@ mod tests {
             "moid=a&cardNo=123456******5678&billKey=BK1&TrAuthKey=&x=411111******1111&goodsName=%C5%D7"
         );
         assert_eq!(mask_form_body(b""), b"");
+    }
+
+    #[test]
+    fn closes_the_gaps_a_probe_found() {
+        let card = "4111111111111111";
+        // Card fields in other spellings.
+        for name in ["cardNumber", "CARDNO", "card_num", "CardNum"] {
+            let body = format!("{name}={card}");
+            assert_eq!(
+                String::from_utf8(mask_form_body(body.as_bytes())).unwrap(),
+                format!("{name}=411111******1111")
+            );
+        }
+        // Full-width digits and percent-encoded digits in free text.
+        let full_width: String = card
+            .chars()
+            .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+            .collect();
+        let mut encoded = String::new();
+        encode_component(
+            &format!("카드 {full_width}"),
+            Charset::Utf8,
+            Escape::Form,
+            &mut encoded,
+        )
+        .unwrap();
+        let body = format!("memo={encoded}");
+        let masked = String::from_utf8(mask_form_body(body.as_bytes())).unwrap();
+        let decoded = String::from_utf8(
+            percent_decode(&masked.as_bytes()[5..])
+                .unwrap()
+                .into_owned(),
+        )
+        .unwrap();
+        assert_eq!(decoded, "카드 ４１１１１１******１１１１");
+        let digits: String = card.bytes().map(|b| format!("%{b:02X}")).collect();
+        let masked = mask_form_body(format!("memo=x%20{digits}").as_bytes());
+        assert!(!String::from_utf8_lossy(&percent_decode(&masked).unwrap()).contains(card));
+        // EUC-KR free text around a card number.
+        let mut euc = String::new();
+        encode_component(
+            &format!("결제 {card}"),
+            Charset::EucKr,
+            Escape::Form,
+            &mut euc,
+        )
+        .unwrap();
+        let masked = mask_form_body(format!("memo={euc}").as_bytes());
+        let text = decode_text(&percent_decode(&masked[5..]).unwrap()).into_owned();
+        assert_eq!(text, "결제 411111******1111");
+        // A numeric order number that passes Luhn is left alone; a bare number is masked.
+        let body = b"moid=2024010112346786&pgTid=4111111111111111&4111111111111111";
+        assert_eq!(
+            String::from_utf8(mask_form_body(body)).unwrap(),
+            "moid=2024010112346786&pgTid=4111111111111111&411111******1111"
+        );
     }
 }

@@ -269,7 +269,8 @@ fn lenient<T>(
     let text = json.text(name)?;
     let parsed = parse(&text);
     if parsed.is_none() {
-        extra.insert(name.to_owned(), Value::String(text));
+        let shown = pg_core::mask::field_value(name, &text).into_owned();
+        extra.insert(name.to_owned(), Value::String(shown));
     }
     parsed
 }

@@ -106,9 +106,10 @@ pub(crate) fn parse_form<'a>(
 
 /// The pairs not named in `known`, in order.
 pub(crate) fn extra_pairs(form: &Form<'_>, known: &[&str]) -> Vec<(String, String)> {
+    // Never a card number or a secret in full (`CardNum`, `BillTokenKey`...).
     form.pairs()
         .filter(|(n, _)| !known.contains(n))
-        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .map(|(n, v)| (n.to_owned(), pg_core::mask::field_value(n, v).into_owned()))
         .collect()
 }
 

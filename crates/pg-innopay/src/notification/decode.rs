@@ -207,7 +207,12 @@ impl Notification {
                 }
                 continue;
             }
-            raw.extra.push((name.into(), value.into()));
+            // Kept as received, but never a card number or a secret in full (a second
+            // `cardNo`, a field the manual does not list).
+            raw.extra.push((
+                name.into(),
+                pg_core::mask::field_value(name, value).as_ref().into(),
+            ));
         }
         // Strict: what identifies the payment and the money it moves; a violation refuses the
         // notification (the gateway resends). Lenient: everything else, kept and warned about.

@@ -1,0 +1,232 @@
+//! What may be shown of a field: one rule for every place a gateway's fields leave the program
+//! (logs, exports, `Debug`, the fields a decoder keeps as received).
+//!
+//! - A **card field** (by name, in any case and spelling: `cardNo`, `CARDNO`, `card_num`,
+//!   `cardNumber`, `CardNum`, `pinNo`) keeps at most its first 6 and last 4 digits.
+//! - A **secret field** (`billKey`, `BillTokenKey`, `TrAuthKey`, `LicenseKey`, `MerchantKey`,
+//!   cancel passwords, refund account numbers) is replaced by `***`.
+//! - An **identifier field** (`moid`, `tid`, `pgTid`, `OID`, approval numbers, dates) is shown as
+//!   it is: a numeric order number that happens to pass the Luhn check is not a card number.
+//! - Any other field is free text: a card-like run of digits in it — ASCII or full-width
+//!   (`４１１１…`), split by spaces or dashes — is masked.
+
+use std::borrow::Cow;
+
+/// A field's name reduced for comparison: lowercase, without `_`, `-`, and a trailing `[]` or
+/// `[N]`.
+fn normalized(name: &str) -> String {
+    let name = match name.find('[') {
+        Some(i) if name.ends_with(']') => &name[..i],
+        _ => name,
+    };
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether the field holds a card number.
+pub fn is_card_field(name: &str) -> bool {
+    let n = normalized(name);
+    n == "pinno"
+        || (n.starts_with("card")
+            && (n.ends_with("no") || n.ends_with("num") || n.ends_with("number")))
+}
+
+/// Whether the field holds a secret.
+pub fn is_secret_field(name: &str) -> bool {
+    matches!(
+        normalized(name).as_str(),
+        "billkey"
+            | "billtokenkey"
+            | "trauthkey"
+            | "licensekey"
+            | "merchantkey"
+            | "cancelpwd"
+            | "cancelpw"
+            | "cancelpassword"
+            | "refundacctno"
+            | "password"
+            | "apikey"
+    )
+}
+
+/// Whether the field identifies an order, a transaction or a time: shown as it is.
+pub fn is_identifier_field(name: &str) -> bool {
+    matches!(
+        normalized(name).as_str(),
+        "moid"
+            | "oid"
+            | "tid"
+            | "pgtid"
+            | "otid"
+            | "cancelpgtid"
+            | "transseq"
+            | "approvalno"
+            | "pgapprovalno"
+            | "authcode"
+            | "mid"
+            | "pgmid"
+            | "pgsid"
+            | "edidate"
+            | "authdate"
+            | "pgappdate"
+            | "pgapptime"
+            | "canceldate"
+            | "canceltime"
+            | "payexpdate"
+    )
+}
+
+/// What may be shown of `value`, the value of field `name` (decoded text).
+pub fn field_value<'v>(name: &str, value: &'v str) -> Cow<'v, str> {
+    if value.is_empty() || is_identifier_field(name) {
+        Cow::Borrowed(value)
+    } else if is_secret_field(name) {
+        Cow::Borrowed("***")
+    } else if is_card_field(name) {
+        Cow::Owned(
+            crate::MaskedCardNumber::from_received(value)
+                .as_str()
+                .to_owned(),
+        )
+    } else {
+        free_text(value)
+    }
+}
+
+/// [`field_value`] for a JSON value (a card number may come as a number).
+pub fn json_field(name: &str, value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(field_value(name, s).into_owned()),
+        Value::Number(n) if !is_identifier_field(name) => {
+            let text = n.to_string();
+            match field_value(name, &text) {
+                Cow::Borrowed(_) => value.clone(),
+                Cow::Owned(masked) => Value::String(masked),
+            }
+        }
+        _ => value.clone(),
+    }
+}
+
+/// The digit a character stands for: ASCII or full-width.
+fn digit(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '０'..='９' => Some((c as u32 - '０' as u32) as u8),
+        _ => None,
+    }
+}
+
+/// Masks card-like runs of digits (ASCII or full-width; a single space, `-` or `+` may
+/// separate them) in free text: 13 to 19 digits passing the Luhn check, not a
+/// `yyyyMMddHHmmss` timestamp. All but the first 6 and last 4 digits become `*`.
+pub fn free_text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| digit(c).is_some()) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut masked = chars.clone();
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        if digit(chars[i]).is_none() {
+            i += 1;
+            continue;
+        }
+        // A run of digits with single separators between them.
+        let mut positions = vec![i];
+        let mut j = i + 1;
+        while j < chars.len() {
+            if digit(chars[j]).is_some() {
+                positions.push(j);
+                j += 1;
+            } else if matches!(chars[j], ' ' | '-' | '+')
+                && chars.get(j + 1).and_then(|c| digit(*c)).is_some()
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let digits: Vec<u8> = positions.iter().filter_map(|&p| digit(chars[p])).collect();
+        let n = digits.len();
+        let timestamp = n == 14 && matches!((digits[0], digits[1]), (1, 9) | (2, 0));
+        if (13..=19).contains(&n) && !timestamp && crate::card_number::luhn(digits.into_iter()) {
+            for &p in &positions[6..n - 4] {
+                masked[p] = '*';
+            }
+            changed = true;
+        }
+        i = j;
+    }
+    if changed {
+        Cow::Owned(masked.into_iter().collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_fields_in_any_spelling() {
+        for name in [
+            "cardNo",
+            "CARDNO",
+            "card_num",
+            "cardNumber",
+            "CardNum",
+            "pinNo",
+            "cardNo[0]",
+        ] {
+            assert!(is_card_field(name), "{name}");
+            assert_eq!(field_value(name, "4111111111111111"), "411111******1111");
+        }
+        for name in ["cardQuota", "cardCode", "cardIssueName", "goodsName"] {
+            assert!(!is_card_field(name), "{name}");
+        }
+        // A test card number need not pass Luhn: by name it is masked anyway.
+        assert_eq!(
+            field_value("card_num", "1234567890123456"),
+            "123456******3456"
+        );
+    }
+
+    #[test]
+    fn secrets_identifiers_and_free_text() {
+        assert_eq!(field_value("BillTokenKey", "BTK-123"), "***");
+        assert_eq!(field_value("billkey", "x"), "***");
+        // A numeric order number that passes Luhn is an order number.
+        assert_eq!(field_value("moid", "2024010112346786"), "2024010112346786");
+        assert_eq!(field_value("OID", "4111111111111111"), "4111111111111111");
+        // Free text: ASCII, spaced, full-width.
+        assert_eq!(
+            field_value("memo", "카드 4111 1111 1111 1111 결제"),
+            "카드 4111 11** **** 1111 결제"
+        );
+        assert_eq!(
+            field_value("memo", "４１１１１１１１１１１１１１１１"),
+            "４１１１１１******１１１１"
+        );
+        assert_eq!(
+            field_value("cardNo", "４１１１１１１１１１１１１１１１"),
+            "４１１１１１******１１１１"
+        );
+        assert_eq!(
+            field_value("memo", "20261124123456 주문"),
+            "20261124123456 주문"
+        );
+        assert_eq!(field_value("memo", "no digits"), "no digits");
+        let j = json_field("CardNum", &serde_json::json!(4111111111111111u64));
+        assert_eq!(j, serde_json::json!("411111******1111"));
+        assert_eq!(
+            json_field("Amt", &serde_json::json!(1004)),
+            serde_json::json!(1004)
+        );
+    }
+}

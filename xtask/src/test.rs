@@ -83,6 +83,11 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             "cargo",
             &["deny", "check", "bans", "licenses", "sources"],
         )?;
+    } else if in_ci {
+        return Err(
+            "CI=true but cargo-deny is not installed: .ci/run must install it (cargo install --locked cargo-deny)"
+                .into(),
+        );
     } else {
         skipped.push("cargo deny (cargo-deny is not installed)".to_owned());
     }

@@ -48,10 +48,17 @@ fn serve(port: u16, db: &str, logs: &std::path::Path) -> std::process::Child {
             "--smartro-allow",
             "smartro",
         ],
+        &[],
     )
 }
 
-fn serve_with(port: u16, db: &str, logs: &std::path::Path, extra: &[&str]) -> std::process::Child {
+fn serve_with(
+    port: u16,
+    db: &str,
+    logs: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Child {
     let listen = format!("127.0.0.1:{port}");
     let log_dir = logs.to_str().unwrap();
     let child = pgkit()
@@ -66,6 +73,7 @@ fn serve_with(port: u16, db: &str, logs: &std::path::Path, extra: &[&str]) -> st
             log_dir,
         ])
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -230,6 +238,7 @@ fn each_gateway_has_its_own_allowlist() {
             "--smartro-allow",
             "smartro",
         ],
+        &[],
     );
     let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
     assert_eq!(status, 403, "{body}");
@@ -270,29 +279,7 @@ fn failures_are_logged_on_stderr_as_text_or_json() {
         let log = pg_notify::RawLog::open(&logs).unwrap();
         std::fs::create_dir_all(log.file_for(time::OffsetDateTime::now_utc())).unwrap();
         let port = free_port();
-        let mut c = pgkit();
-        c.env("PGKIT_LOG_FORMAT", format);
-        let listen = format!("127.0.0.1:{port}");
-        let child = c
-            .args([
-                "notify",
-                "serve",
-                "--listen",
-                &listen,
-                "--db",
-                &db,
-                "--log-dir",
-                logs.to_str().unwrap(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "notify serve did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = serve_with(port, &db, &logs, &[], &[("PGKIT_LOG_FORMAT", format)]);
         let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
         assert_eq!(
             status, 500,

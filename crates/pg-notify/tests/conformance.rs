@@ -6,7 +6,12 @@ mod common;
 
 use common::*;
 use pg_core::GatewayId;
-use pg_notify::{EventState, IpAllowlist, OrderCheck, ProcessOutcome};
+use std::sync::Arc;
+
+use pg_notify::{
+    Event, EventState, GatewayEndpoint, HandlerError, IpAllowlist, OrderCheck, Pipeline,
+    ProcessOutcome, SqlConn, SqlValue,
+};
 
 async fn new_events_are_processed_once(backend: &str) {
     let Some(s) = setup(backend, |e| e).await else {
@@ -303,7 +308,93 @@ async fn concurrent_deliveries_commit_together(backend: &str) {
     );
 }
 
+/// Batches mix handlers that write, handlers that fail after writing, handlers that never touch
+/// the connection, and keys sent twice: each handler runs once per delivery it settles, a
+/// failure undoes only its own writes, and the others commit.
+async fn one_failing_handler_does_not_spoil_its_batch(backend: &str) {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let Some((store, prefix)) = store(backend, dir.path()).await else {
+        return;
+    };
+    create_effects(&store, &prefix).await.unwrap();
+    let runs = Arc::new(Mutex::new(std::collections::BTreeMap::<String, u32>::new()));
+    let writes_nothing = Arc::new(AtomicU64::new(0));
+    let handler = {
+        let (runs, writes_nothing) = (runs.clone(), writes_nothing.clone());
+        let sql = format!("INSERT INTO {prefix}effects (event_key, amount) VALUES ($1, $2)");
+        move |event: &Event, tx: &mut dyn SqlConn| -> Result<(), HandlerError> {
+            *runs.lock().unwrap().entry(event.key.clone()).or_default() += 1;
+            let moid = event.summary.moid.as_ref().unwrap().as_str().to_owned();
+            let n: u64 = moid.trim_start_matches("order-").parse().unwrap();
+            if n % 3 == 0 {
+                // Looks at the event only.
+                writes_nothing.fetch_add(1, Ordering::SeqCst);
+                return Ok(());
+            }
+            tx.execute(
+                &sql,
+                &[SqlValue::from(event.key.as_str()), SqlValue::Int(Some(1))],
+            )?;
+            if n % 5 == 0 {
+                return Err(HandlerError::new(format!("order {n} is on hold")));
+            }
+            Ok(())
+        }
+    };
+    let pipeline = Pipeline::builder(store.clone())
+        .endpoint(GatewayEndpoint::innopay(handler))
+        .build();
+    let mut tasks = Vec::new();
+    for n in 1..=240u64 {
+        // Every seventh event twice, at once.
+        for _ in 0..(1 + u64::from(n % 7 == 0)) {
+            let pipeline = pipeline.clone();
+            tasks.push(tokio::spawn(async move {
+                let reply = pipeline
+                    .handle(delivery(GatewayId::Innopay, innopay_approval(n)), &meta())
+                    .await;
+                (n, reply)
+            }));
+        }
+    }
+    for t in tasks {
+        let (n, reply) = t.await.unwrap();
+        let fails = n % 5 == 0 && n % 3 != 0;
+        assert_eq!(reply.acknowledged, !fails, "order {n}: {reply:?}");
+    }
+    let effects = effects(&store, &prefix).await;
+    let expected = (1..=240u64).filter(|n| n % 3 != 0 && n % 5 != 0).count();
+    assert_eq!(effects.len(), expected);
+    assert!(effects.iter().all(|(_, count)| *count == 1), "{effects:?}");
+    // A processed event's second delivery does not run the handler; a failed one's does (it is
+    // the resend that retries it).
+    for (key, count) in runs.lock().unwrap().iter() {
+        assert!((1..=2).contains(count), "{key} ran {count} times");
+    }
+    let failed = store.list(Some(EventState::Failed), 0, 1000).await.unwrap();
+    let failing = (1..=240u64).filter(|n| n % 5 == 0 && n % 3 != 0).count();
+    assert_eq!(failed.len(), failing);
+    assert!(failed.iter().all(|e| {
+        e.last_error
+            .as_deref()
+            .is_some_and(|m| m.ends_with("is on hold"))
+            && e.processed_at.is_none()
+    }));
+    let processed = store
+        .list(Some(EventState::Processed), 0, 1000)
+        .await
+        .unwrap();
+    assert_eq!(processed.len() + failed.len(), 240);
+    assert_eq!(writes_nothing.load(Ordering::SeqCst), 80);
+    let stats = store.stats();
+    assert!(stats.commits < stats.writes, "batched: {stats:?}");
+}
+
 suite!(
+    one_failing_handler_does_not_spoil_its_batch,
     new_events_are_processed_once,
     handler_failures_are_visible_and_retried,
     rerun_runs_a_failed_handler,

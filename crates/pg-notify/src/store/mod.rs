@@ -2,6 +2,7 @@
 //! `postgres`), both behind one writer thread per store that commits concurrent deliveries
 //! together (group commit) and answers each only after its batch is durable.
 
+mod bulk;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;

@@ -87,16 +87,29 @@ fn new_row(
     ])
 }
 
+/// The columns of a new row, in [`new_row`]'s order.
+pub(super) const NEW_ROW_COLUMNS: &str = "idempotency_key, gateway, kind, status, tid, moid, amount, \
+     state, attempts, last_error, content_type, remote_addr, body, received_at, updated_at, \
+     deliveries, processed_at, approved_amount, rerun_body, signature";
+
+/// How many values [`new_row`] gives.
+pub(super) const NEW_ROW_WIDTH: usize = 20;
+
+/// The values of a new event, inserted already marked processed (its handler runs next in the
+/// same transaction; if it fails, both are rolled back).
+pub(super) fn new_processed_row(event: &Event, now: &str) -> Result<Vec<SqlValue>, StoreError> {
+    new_row(event, EventState::Processed, 1, None, 1, now)
+}
+
 /// Inserts a new row; does nothing when the key exists. `RETURNING` gives the id only when it
 /// inserted.
 fn insert_sql(t: &Tables) -> String {
+    let placeholders: Vec<String> = (1..=NEW_ROW_WIDTH).map(|i| format!("${i}")).collect();
     format!(
-        "INSERT INTO {} (idempotency_key, gateway, kind, status, tid, moid, amount, state, attempts, \
-         last_error, content_type, remote_addr, body, received_at, updated_at, deliveries, processed_at, \
-         approved_amount, rerun_body, signature) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+        "INSERT INTO {} ({NEW_ROW_COLUMNS}) VALUES ({}) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        t.events
+        t.events,
+        placeholders.join(", ")
     )
 }
 
@@ -215,7 +228,7 @@ pub(crate) fn process(
 ) -> Result<Result<ProcessOutcome, HandlerError>, StoreError> {
     // The common case, a new event, is one statement: it is inserted already marked processed
     // (the handler runs next in the same savepoint; if it fails, both are rolled back).
-    let values = new_row(event, EventState::Processed, 1, None, 1, now)?;
+    let values = new_processed_row(event, now)?;
     if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
         let id = row[0].as_i64().unwrap_or_default();
         return Ok(handler
@@ -260,6 +273,29 @@ pub(crate) fn process(
         &[SqlValue::from(id), SqlValue::from(now)],
     )?;
     Ok(Ok(ProcessOutcome::Processed { id }))
+}
+
+/// Marks a row the batch just inserted as failed: its handler returned an error.
+pub(super) fn mark_handler_failed(
+    conn: &mut dyn SqlConn,
+    t: &Tables,
+    id: i64,
+    error: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        &format!(
+            "UPDATE {} SET state = 'failed', last_error = $2, processed_at = NULL, updated_at = $3 \
+             WHERE id = $1",
+            t.events
+        ),
+        &[
+            SqlValue::from(id),
+            SqlValue::from(error.chars().take(2000).collect::<String>()),
+            SqlValue::from(now),
+        ],
+    )?;
+    Ok(())
 }
 
 /// Records a failure (verification or handler) under the event's key, unless the event was

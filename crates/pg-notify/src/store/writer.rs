@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use super::bulk;
 use super::ops::{self, FailOutcome};
 use super::schema::Tables;
 use crate::event::{Event, ProcessOutcome, Rejection};
@@ -155,20 +156,72 @@ pub(crate) fn run(
     }
 }
 
-/// Writes one batch in one transaction; whether it committed.
+/// Writes one batch in one transaction; whether it committed. New events go through the fast
+/// path ([`bulk`]); what it leaves, and a batch it gives up on, through savepoints.
 fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -> bool {
-    let begin = match conn.dialect() {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        Dialect::Postgres => "BEGIN",
-    };
-    let mut settled = Vec::with_capacity(writes.len());
-    if let Err(e) = conn.batch(begin) {
+    let now = crate::event::rfc3339(time::OffsetDateTime::now_utc());
+    if let Err(e) = conn.batch(begin(conn.dialect())) {
         for job in writes {
             fail_job(job, &e);
         }
         return false;
     }
-    let now = crate::event::rfc3339(time::OffsetDateTime::now_utc());
+    let mut settled = Vec::with_capacity(writes.len());
+    match bulk::insert_new(conn, tables, writes, &now) {
+        bulk::Split::Partial { done, rest } => {
+            for d in done {
+                settled.push(Settled::Process(d.reply, Ok(d.outcome)));
+            }
+            write_in_savepoints(conn, tables, rest, &now, &mut settled);
+        }
+        bulk::Split::Abort(writes, e) => {
+            let _ = conn.batch("ROLLBACK");
+            for job in writes {
+                fail_job(job, &e);
+            }
+            return false;
+        }
+        bulk::Split::Retry(writes, why) => {
+            tracing::debug!(error = %why, "batch written again, delivery by delivery");
+            let restarted = conn
+                .batch("ROLLBACK")
+                .and_then(|()| conn.batch(begin(conn.dialect())));
+            if let Err(e) = restarted {
+                for job in writes {
+                    fail_job(job, &e);
+                }
+                return false;
+            }
+            write_in_savepoints(conn, tables, writes, &now, &mut settled);
+        }
+    }
+    let commit = conn.batch("COMMIT");
+    if commit.is_err() {
+        let _ = conn.batch("ROLLBACK");
+    }
+    let committed = commit.is_ok();
+    for s in settled {
+        s.send(&commit);
+    }
+    committed
+}
+
+fn begin(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        Dialect::Postgres => "BEGIN",
+    }
+}
+
+/// Each delivery in its own savepoint, inside the open transaction: a failure undoes only its
+/// own writes.
+fn write_in_savepoints(
+    conn: &mut dyn SqlConn,
+    tables: &Tables,
+    writes: Vec<WriteJob>,
+    now: &str,
+    settled: &mut Vec<Settled>,
+) {
     // A successful delivery's savepoint is released together with the next one's creation (one
     // round trip instead of two on PostgreSQL); COMMIT releases the last.
     let mut open: Option<String> = None;
@@ -182,21 +235,12 @@ fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -
             fail_job(job, &e);
             continue;
         }
-        let (result, still_open) = run_job(conn, tables, job, &now, &savepoint);
+        let (result, still_open) = run_job(conn, tables, job, now, &savepoint);
         if still_open {
             open = Some(savepoint);
         }
         settled.push(result);
     }
-    let commit = conn.batch("COMMIT");
-    if commit.is_err() {
-        let _ = conn.batch("ROLLBACK");
-    }
-    let committed = commit.is_ok();
-    for s in settled {
-        s.send(&commit);
-    }
-    committed
 }
 
 /// Undoes a failed job's writes and releases its savepoint. (A successful job's savepoint stays

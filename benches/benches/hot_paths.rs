@@ -48,24 +48,25 @@ fn aes(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every body of the set, in both charsets, beside its baseline: `serde_urlencoded` into owned
+/// pairs (UTF-8); percent-decoding then `encoding_rs` into owned pairs (EUC-KR).
 fn notification_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("notification_decode");
-    for (label, charset) in [("utf8", Charset::Utf8), ("euckr", Charset::EucKr)] {
-        let body = notification_body(charset);
-        g.throughput(Throughput::Bytes(body.len() as u64));
-        g.bench_function(format!("pgkit_typed_{label}"), |b| {
-            b.iter(|| Notification::decode(black_box(&body), None).unwrap())
-        });
-        g.bench_function(format!("serde_urlencoded_45_strings_{label}"), |b| {
-            b.iter(|| serde_urlencoded::from_bytes::<FortyFiveStrings>(black_box(&body)).unwrap())
-        });
-        g.bench_function(format!("form_urlencoded_pairs_{label}"), |b| {
-            b.iter(|| {
-                form_urlencoded::parse(black_box(&body))
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect::<Vec<(String, String)>>()
-            })
-        });
+    for body in bodies::notification_set() {
+        for (label, charset) in [("utf8", Charset::Utf8), ("euckr", Charset::EucKr)] {
+            let bytes = body.encode(charset, "000000012345");
+            g.throughput(Throughput::Bytes(bytes.len() as u64));
+            g.bench_function(format!("{}/{label}/pgkit", body.name), |b| {
+                b.iter(|| Notification::decode(black_box(&bytes), None).unwrap())
+            });
+            let baseline = match charset {
+                Charset::Utf8 => bodies::serde_urlencoded_pairs,
+                Charset::EucKr => bodies::percent_decode_euc_kr_pairs,
+            };
+            g.bench_function(format!("{}/{label}/baseline", body.name), |b| {
+                b.iter(|| baseline(black_box(&bytes)))
+            });
+        }
     }
     g.finish();
 }

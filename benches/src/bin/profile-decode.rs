@@ -1,5 +1,6 @@
 //! A loop over one hot path, for profilers (`valgrind --tool=callgrind`, `perf`):
-//! `profile-decode [form|notification|serde|encrypt-data|sha256] [iterations] [utf8|euckr]`.
+//! `profile-decode [form|notification|serde|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
+//! (BODY: a name of the notification set, e.g. `unknown_fields`; default the 45-field fixture).
 
 use std::hint::black_box;
 
@@ -12,7 +13,14 @@ fn main() {
     } else {
         pg_core::Charset::Utf8
     };
-    let body = pgkit_benches::notification_body(charset);
+    let body = match args.get(4) {
+        Some(name) => pgkit_benches::bodies::notification_set()
+            .into_iter()
+            .find(|b| b.name == name.as_str())
+            .map(|b| b.encode(charset, "000000012345"))
+            .unwrap_or_else(|| panic!("no body named {name} in the set")),
+        None => pgkit_benches::notification_body(charset),
+    };
     let limits = pg_core::form::FormLimits::default();
     let key = pg_core::Secret::new(pgkit_benches::MERCHANT_KEY);
     let sign_input = pgkit_benches::encrypt_data_input();

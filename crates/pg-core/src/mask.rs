@@ -12,86 +12,96 @@
 
 use std::borrow::Cow;
 
-/// A field's name reduced for comparison: lowercase, without `_`, `-`, and a trailing `[]` or
-/// `[N]`.
-fn normalized(name: &str) -> String {
+/// What a field's name says it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Card,
+    Secret,
+    Identifier,
+    Other,
+}
+
+/// Names up to this long (after reduction) are reduced on the stack; longer ones on the heap.
+const LONGEST_NAME: usize = 32;
+
+/// Classifies a field by its name reduced for comparison: lowercase, without `_`, `-`, ` `,
+/// and a trailing `[]` or `[N]`. ASCII names are reduced on the stack (every notification's
+/// unknown fields go through here); others through Unicode lowercasing, so that a name
+/// spelled with, say, the Kelvin sign still reads as `billkey`.
+fn kind(name: &str) -> Kind {
     let name = match name.find('[') {
         Some(i) if name.ends_with(']') => &name[..i],
         _ => name,
     };
-    name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
+    if name.is_ascii() && name.len() <= LONGEST_NAME {
+        let mut buf = [0u8; LONGEST_NAME];
+        let mut len = 0;
+        for b in name.bytes() {
+            if !matches!(b, b'_' | b'-' | b' ') {
+                buf[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+        }
+        // ASCII in, ASCII out.
+        kind_of_normalized(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+    } else {
+        let n: String = name
+            .chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect();
+        kind_of_normalized(&n)
+    }
+}
+
+fn kind_of_normalized(n: &str) -> Kind {
+    match n {
+        "moid" | "oid" | "tid" | "pgtid" | "otid" | "cancelpgtid" | "transseq" | "approvalno"
+        | "pgapprovalno" | "authcode" | "mid" | "pgmid" | "pgsid" | "edidate" | "authdate"
+        | "pgappdate" | "pgapptime" | "canceldate" | "canceltime" | "payexpdate" => {
+            Kind::Identifier
+        }
+        "billkey" | "billtokenkey" | "trauthkey" | "licensekey" | "merchantkey" | "cancelpwd"
+        | "cancelpw" | "cancelpassword" | "refundacctno" | "password" | "apikey" => Kind::Secret,
+        "pinno" => Kind::Card,
+        _ if n.starts_with("card")
+            && (n.ends_with("no") || n.ends_with("num") || n.ends_with("number")) =>
+        {
+            Kind::Card
+        }
+        _ => Kind::Other,
+    }
 }
 
 /// Whether the field holds a card number.
 pub fn is_card_field(name: &str) -> bool {
-    let n = normalized(name);
-    n == "pinno"
-        || (n.starts_with("card")
-            && (n.ends_with("no") || n.ends_with("num") || n.ends_with("number")))
+    kind(name) == Kind::Card
 }
 
 /// Whether the field holds a secret.
 pub fn is_secret_field(name: &str) -> bool {
-    matches!(
-        normalized(name).as_str(),
-        "billkey"
-            | "billtokenkey"
-            | "trauthkey"
-            | "licensekey"
-            | "merchantkey"
-            | "cancelpwd"
-            | "cancelpw"
-            | "cancelpassword"
-            | "refundacctno"
-            | "password"
-            | "apikey"
-    )
+    kind(name) == Kind::Secret
 }
 
 /// Whether the field identifies an order, a transaction or a time: shown as it is.
 pub fn is_identifier_field(name: &str) -> bool {
-    matches!(
-        normalized(name).as_str(),
-        "moid"
-            | "oid"
-            | "tid"
-            | "pgtid"
-            | "otid"
-            | "cancelpgtid"
-            | "transseq"
-            | "approvalno"
-            | "pgapprovalno"
-            | "authcode"
-            | "mid"
-            | "pgmid"
-            | "pgsid"
-            | "edidate"
-            | "authdate"
-            | "pgappdate"
-            | "pgapptime"
-            | "canceldate"
-            | "canceltime"
-            | "payexpdate"
-    )
+    kind(name) == Kind::Identifier
 }
 
 /// What may be shown of `value`, the value of field `name` (decoded text).
 pub fn field_value<'v>(name: &str, value: &'v str) -> Cow<'v, str> {
-    if value.is_empty() || is_identifier_field(name) {
-        Cow::Borrowed(value)
-    } else if is_secret_field(name) {
-        Cow::Borrowed("***")
-    } else if is_card_field(name) {
-        Cow::Owned(
+    if value.is_empty() {
+        return Cow::Borrowed(value);
+    }
+    match kind(name) {
+        Kind::Identifier => Cow::Borrowed(value),
+        Kind::Secret => Cow::Borrowed("***"),
+        Kind::Card => Cow::Owned(
             crate::MaskedCardNumber::from_received(value)
                 .as_str()
                 .to_owned(),
-        )
-    } else {
-        free_text(value)
+        ),
+        Kind::Other => free_text(value),
     }
 }
 
@@ -124,7 +134,8 @@ fn digit(c: char) -> Option<u8> {
 /// separate them) in free text: 13 to 19 digits passing the Luhn check, not a
 /// `yyyyMMddHHmmss` timestamp. All but the first 6 and last 4 digits become `*`.
 pub fn free_text(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| digit(c).is_some()) {
+    // Fewer than 13 digits in all: nothing card-like (most values end here, unallocated).
+    if text.chars().filter(|&c| digit(c).is_some()).take(13).count() < 13 {
         return Cow::Borrowed(text);
     }
     let chars: Vec<char> = text.chars().collect();
@@ -172,6 +183,21 @@ pub fn free_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_any_script_and_length() {
+        // U+212A KELVIN SIGN lowercases to an ASCII `k`.
+        assert!(is_secret_field("bill\u{212A}ey"));
+        assert!(is_secret_field("BILL_KEY[]"));
+        assert!(is_identifier_field("Pg-Tid"));
+        let long = format!("card{}number", "_holder".repeat(8));
+        assert!(long.len() > LONGEST_NAME && is_card_field(&long));
+        assert_eq!(field_value(&long, "1234567890123456"), "123456******3456");
+        assert!(!is_card_field(&"x".repeat(100)));
+        // Twelve digits in free text cannot be a card number; thirteen may.
+        assert_eq!(free_text("주문 123456789012"), "주문 123456789012");
+        assert_eq!(free_text("4111 1111 1111 1111"), "4111 11** **** 1111");
+    }
 
     #[test]
     fn card_fields_in_any_spelling() {

@@ -48,10 +48,33 @@ fn aes(c: &mut Criterion) {
     g.finish();
 }
 
-/// Every body of the set, in both charsets, beside its baseline: `serde_urlencoded` into owned
-/// pairs (UTF-8); percent-decoding then `encoding_rs` into owned pairs (EUC-KR).
+/// The 45-field fixture (the Python and Java baselines read the same bytes).
 fn notification_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("notification_decode");
+    for (label, charset) in [("utf8", Charset::Utf8), ("euckr", Charset::EucKr)] {
+        let body = notification_body(charset);
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(format!("pgkit_typed_{label}"), |b| {
+            b.iter(|| Notification::decode(black_box(&body), None).unwrap())
+        });
+        g.bench_function(format!("serde_urlencoded_45_strings_{label}"), |b| {
+            b.iter(|| serde_urlencoded::from_bytes::<FortyFiveStrings>(black_box(&body)).unwrap())
+        });
+        g.bench_function(format!("form_urlencoded_pairs_{label}"), |b| {
+            b.iter(|| {
+                form_urlencoded::parse(black_box(&body))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect::<Vec<(String, String)>>()
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Every body of the set, in both charsets, beside its baseline: `serde_urlencoded` into owned
+/// pairs (UTF-8); percent-decoding then `encoding_rs` into owned pairs (EUC-KR).
+fn notification_set(c: &mut Criterion) {
+    let mut g = c.benchmark_group("notification_set");
     for body in bodies::notification_set() {
         for (label, charset) in [("utf8", Charset::Utf8), ("euckr", Charset::EucKr)] {
             let bytes = body.encode(charset, "000000012345");
@@ -147,6 +170,7 @@ criterion_group!(
     encrypt_data,
     aes,
     notification_decode,
+    notification_set,
     web_link_url,
     approval_parse,
     pipeline_step

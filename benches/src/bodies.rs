@@ -225,8 +225,7 @@ pub fn percent_decode_euc_kr_pairs(body: &[u8]) -> Vec<(String, String)> {
         } else {
             piece.into()
         };
-        let bytes: std::borrow::Cow<'_, [u8]> =
-            percent_encoding::percent_decode(&unplussed).into();
+        let bytes: std::borrow::Cow<'_, [u8]> = percent_encoding::percent_decode(&unplussed).into();
         encoding_rs::EUC_KR
             .decode_without_bom_handling(&bytes)
             .0

@@ -14,6 +14,7 @@ pub(crate) struct Postgres {
     dir: PathBuf,
     bin: PathBuf,
     as_user: Option<&'static str>,
+    port: u16,
     url: String,
 }
 
@@ -42,6 +43,7 @@ impl Postgres {
             dir: dir.clone(),
             bin,
             as_user,
+            port,
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         };
         pg.pg(
@@ -82,6 +84,26 @@ impl Postgres {
     /// The connection URL.
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Creates an empty database; its connection URL.
+    pub(crate) fn create_database(&self, name: &str) -> Result<String> {
+        let port = self.port.to_string();
+        self.pg(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ],
+        )?;
+        Ok(format!("postgres://postgres@127.0.0.1:{port}/{name}"))
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> Result<()> {

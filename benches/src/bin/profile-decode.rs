@@ -1,6 +1,8 @@
 //! A loop over one hot path, for profilers (`valgrind --tool=callgrind`, `perf`):
 //! `profile-decode [form|notification|serde|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
 //! (BODY: a name of the notification set, e.g. `unknown_fields`; default the 45-field fixture).
+//! Build it with the `profiling` profile for file and line in the profile:
+//! `cargo build --profile profiling -p pgkit-benches --bin profile-decode`.
 
 use std::hint::black_box;
 

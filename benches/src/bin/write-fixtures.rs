@@ -1,5 +1,6 @@
 //! Writes the benchmark inputs to a directory, so that the Python and Java baselines measure
-//! exactly the bytes the Rust benches do: `write-fixtures DIR`.
+//! exactly the bytes the Rust benches do, and the load generator posts the notification set
+//! (`DIR/templates/NAME-CHARSET.txt`, `{n}` for the unique part): `write-fixtures DIR`.
 
 use std::path::PathBuf;
 
@@ -32,6 +33,19 @@ fn main() -> std::io::Result<()> {
             pgkit_benches::AMT
         ),
     )?;
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates)?;
+    for body in pgkit_benches::bodies::notification_set() {
+        for (label, charset) in [
+            ("utf8", pg_core::Charset::Utf8),
+            ("euckr", pg_core::Charset::EucKr),
+        ] {
+            std::fs::write(
+                templates.join(format!("{}-{label}.txt", body.name)),
+                body.template(charset),
+            )?;
+        }
+    }
     println!("{}", dir.display());
     Ok(())
 }

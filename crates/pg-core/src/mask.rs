@@ -12,12 +12,16 @@
 
 use std::borrow::Cow;
 
-/// What a field's name says it holds.
+/// What a field's name says it holds, and so how much of its value may be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
+    /// A card number: first 6 and last 4 digits at most.
     Card,
+    /// A secret: `***`.
     Secret,
+    /// An order, transaction or time: shown as it is.
     Identifier,
+    /// Free text: card-like digit runs masked.
     Other,
 }
 
@@ -28,7 +32,7 @@ const LONGEST_NAME: usize = 32;
 /// and a trailing `[]` or `[N]`. ASCII names are reduced on the stack (every notification's
 /// unknown fields go through here); others through Unicode lowercasing, so that a name
 /// spelled with, say, the Kelvin sign still reads as `billkey`.
-fn kind(name: &str) -> Kind {
+pub fn kind(name: &str) -> Kind {
     let name = match name.find('[') {
         Some(i) if name.ends_with(']') => &name[..i],
         _ => name,
@@ -135,7 +139,13 @@ fn digit(c: char) -> Option<u8> {
 /// `yyyyMMddHHmmss` timestamp. All but the first 6 and last 4 digits become `*`.
 pub fn free_text(text: &str) -> Cow<'_, str> {
     // Fewer than 13 digits in all: nothing card-like (most values end here, unallocated).
-    if text.chars().filter(|&c| digit(c).is_some()).take(13).count() < 13 {
+    if text
+        .chars()
+        .filter(|&c| digit(c).is_some())
+        .take(13)
+        .count()
+        < 13
+    {
         return Cow::Borrowed(text);
     }
     let chars: Vec<char> = text.chars().collect();

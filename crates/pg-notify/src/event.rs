@@ -63,9 +63,11 @@ pub struct Event {
     pub decoded: Decoded,
     /// The body as stored: card numbers masked, secrets removed.
     pub stored_body: Vec<u8>,
-    /// The body a re-run decodes: card numbers masked, secrets (`billKey`) kept, so that the
-    /// handler sees what the first run saw. Kept in the store only, never in a log or export.
-    pub(crate) rerun_body: Vec<u8>,
+    /// The body a re-run decodes, when it differs from `stored_body`: card numbers masked,
+    /// secrets (`billKey`) kept, so that the handler sees what the first run saw. Kept in the
+    /// store only, never in a log or export. `None` (most notifications carry no secret): a
+    /// re-run decodes `stored_body`, and the row holds one copy of the body, not two.
+    pub(crate) rerun_body: Option<Vec<u8>>,
     /// What its signature came to (Smartro's `SignValue`; Innopay does not sign).
     pub signature: crate::decoder::Signature,
     /// The `Content-Type` header.

@@ -9,57 +9,97 @@ use pg_core::Charset;
 use pg_core::MaskedCardNumber;
 use pg_core::card_number::mask_card_numbers_in_bytes;
 use pg_core::form::{Escape, encode_component, percent_decode};
-use pg_core::mask::{free_text, is_card_field, is_identifier_field, is_secret_field};
+use pg_core::mask::{Kind, free_text, kind};
 
 /// Masks a form body (UTF-8 or EUC-KR, percent-encoded): card fields, secret fields, and card
 /// numbers in free text.
 pub fn mask_form_body(body: &[u8]) -> Vec<u8> {
-    mask(body, true)
+    mask(body, true).0
 }
 
 /// Masks card numbers only (by field name and in free text), keeping secrets such as
 /// `billKey`: the body a re-run decodes, which stays in the store.
 pub fn mask_card_numbers(body: &[u8]) -> Vec<u8> {
-    mask(body, false)
+    mask(body, false).0
 }
 
-fn mask(body: &[u8], secrets: bool) -> Vec<u8> {
+/// Both at once, in one pass: [`mask_form_body`], and [`mask_card_numbers`] when it differs
+/// (the body has a secret field).
+pub fn mask_both(body: &[u8]) -> (Vec<u8>, Option<Vec<u8>>) {
+    mask(body, true)
+}
+
+/// The masked body; with `secrets`, also the body with secrets kept, when it differs.
+fn mask(body: &[u8], secrets: bool) -> (Vec<u8>, Option<Vec<u8>>) {
     let mut out = Vec::with_capacity(body.len());
+    // Until a secret field differs, the two bodies are the same bytes: one is built.
+    let mut kept: Option<Vec<u8>> = None;
     for (i, pair) in body.split(|b| *b == b'&').enumerate() {
         if i > 0 {
             out.push(b'&');
+            if let Some(k) = kept.as_mut() {
+                k.push(b'&');
+            }
         }
         let (name, value) = match pair.iter().position(|b| *b == b'=') {
             Some(eq) => (&pair[..eq], Some(&pair[eq + 1..])),
             None => (pair, None),
         };
-        out.extend_from_slice(&free_component(name));
+        let shown_name = free_component(name);
+        out.extend_from_slice(&shown_name);
+        if let Some(k) = kept.as_mut() {
+            k.extend_from_slice(&shown_name);
+        }
         let Some(value) = value else { continue };
         out.push(b'=');
+        if let Some(k) = kept.as_mut() {
+            k.push(b'=');
+        }
         let decoded_name = percent_decode(name).unwrap_or(Cow::Borrowed(name));
-        let name = String::from_utf8_lossy(&decoded_name);
-        if secrets && is_secret_field(&name) {
-            if !value.is_empty() {
-                out.extend_from_slice(b"***");
+        let shown = match kind(&String::from_utf8_lossy(&decoded_name)) {
+            Kind::Secret if secrets => {
+                // The kept body starts here, as a copy of what is shown so far.
+                let k = kept.get_or_insert_with(|| out.clone());
+                k.extend_from_slice(value);
+                if !value.is_empty() {
+                    out.extend_from_slice(b"***");
+                }
+                continue;
             }
-        } else if is_card_field(&name) {
-            let text = percent_decode(value)
-                .map(|v| decode_text(&v).into_owned())
-                .unwrap_or_default();
-            let masked = MaskedCardNumber::from_received(&text);
-            out.extend_from_slice(&encode_like(masked.as_str(), value));
-        } else if is_identifier_field(&name) {
-            out.extend_from_slice(value);
-        } else {
-            out.extend_from_slice(&free_component(value));
+            Kind::Card => {
+                let text = percent_decode(value)
+                    .map(|v| decode_text(&v).into_owned())
+                    .unwrap_or_default();
+                let masked = MaskedCardNumber::from_received(&text);
+                Cow::Owned(encode_like(masked.as_str(), value))
+            }
+            Kind::Identifier => Cow::Borrowed(value),
+            Kind::Secret | Kind::Other => free_component(value),
+        };
+        out.extend_from_slice(&shown);
+        if let Some(k) = kept.as_mut() {
+            k.extend_from_slice(&shown);
         }
     }
-    out
+    (out, kept)
+}
+
+/// Whether `raw` could spell 13 digits: ASCII digits, escapes (`%34`, or a full-width digit's
+/// `%EF%BC%94`) and raw non-ASCII bytes counted together. Most components cannot.
+fn may_hold_a_card_number(raw: &[u8]) -> bool {
+    raw.iter()
+        .filter(|b| b.is_ascii_digit() || **b == b'%' || !b.is_ascii())
+        .take(13)
+        .count()
+        == 13
 }
 
 /// A form component as free text: card numbers in it masked, whether they are written plainly,
 /// percent-encoded or in full-width digits. Untouched when there is nothing to mask.
 fn free_component(raw: &[u8]) -> Cow<'_, [u8]> {
+    if !may_hold_a_card_number(raw) {
+        return Cow::Borrowed(raw);
+    }
     if raw.iter().all(|b| b.is_ascii() && *b != b'%') {
         // Plain ASCII: the byte scanner (which also reads `+` as a separator).
         return Cow::Owned(mask_card_numbers_in_bytes(raw));
@@ -119,6 +159,27 @@ mod tests {
             "moid=a&cardNo=123456******5678&billKey=BK1&TrAuthKey=&x=411111******1111&goodsName=%C5%D7"
         );
         assert_eq!(mask_form_body(b""), b"");
+    }
+
+    #[test]
+    fn one_pass_gives_both_bodies() {
+        for body in [
+            &b"billKey=BK1&cardNo=4111111111111111&x=1"[..],
+            b"moid=a&x=4111111111111111&billKey=BK1&TrAuthKey=T&y=%EF%BC%94",
+            b"moid=a&goodsName=%C5%D7&y",
+            b"&&=&billKey",
+            b"",
+        ] {
+            let (shown, kept) = mask_both(body);
+            assert_eq!(shown, mask_form_body(body), "{body:?}");
+            let kept = kept.unwrap_or_else(|| shown.clone());
+            assert_eq!(kept, mask_card_numbers(body), "{body:?}");
+        }
+        // Components that cannot spell 13 digits are not copied, whatever their escapes.
+        assert!(!may_hold_a_card_number(b"%ED%85%8C%EC%8A%A4"));
+        assert!(may_hold_a_card_number(
+            b"%EF%BC%94%EF%BC%91%EF%BC%91%EF%BC%91%EF"
+        ));
     }
 
     #[test]

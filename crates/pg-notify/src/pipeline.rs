@@ -12,7 +12,7 @@ use crate::allowlist::IpAllowlist;
 use crate::decoder::{InnopayDecoder, NotificationDecoder, Signature, SmartroDecoder};
 use crate::event::{Decoded, Delivery, Event, ProcessOutcome, Rejection, rfc3339};
 use crate::handler::{Handler, OrderCheck};
-use crate::mask::{mask_card_numbers, mask_form_body};
+use crate::mask::{mask_both, mask_form_body};
 use crate::raw_log::{RawEntry, RawLog};
 use crate::refusal::{RefusalBudget, Verdict, sample};
 use crate::store::{FailOutcome, Store};
@@ -374,8 +374,7 @@ impl Pipeline {
                 return (self.reject(&delivery, 400, &reason).await, reason);
             }
         };
-        let rerun_body = mask_card_numbers(&delivery.body);
-        let masked = mask_form_body(&delivery.body);
+        let (masked, rerun_body) = mask_both(&delivery.body);
         let signature = endpoint.decoder.signature(&decoded);
         let event = Arc::new(event_of(decoded, signature, &delivery, masked, rerun_body));
         self.verify_and_store(&endpoint, event, true).await
@@ -486,6 +485,7 @@ impl Pipeline {
         // body is masked from it again.
         let rerun_body = std::mem::take(&mut delivery.body);
         let stored = mask_form_body(&rerun_body);
+        let rerun_body = (rerun_body != stored).then_some(rerun_body);
         let signature = endpoint.decoder.signature(&decoded);
         let event = Arc::new(event_of(decoded, signature, &delivery, stored, rerun_body));
         let (reply, detail) = self.verify_and_store(&endpoint, event, false).await;
@@ -511,7 +511,7 @@ fn event_of(
     signature: Signature,
     delivery: &Delivery,
     masked_body: Vec<u8>,
-    rerun_body: Vec<u8>,
+    rerun_body: Option<Vec<u8>>,
 ) -> Event {
     let summary = decoded.summary();
     Event {

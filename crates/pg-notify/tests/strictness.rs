@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use pg_core::GatewayId;
-use pg_notify::sql::SqlConn;
+use pg_notify::sql::{ColumnType, SqlConn};
 use pg_notify::{
     Decoded, Event, EventState, GatewayEndpoint, HandlerError, Pipeline, ProcessOutcome,
 };
@@ -280,6 +280,20 @@ async fn reruns_see_the_secrets_the_first_run_saw(backend: &str) {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // A notification without a secret is kept once: a re-run decodes the stored body.
+    let plain = pipeline
+        .handle(delivery(GatewayId::Innopay, innopay_approval(401)), &meta())
+        .await;
+    assert!(plain.acknowledged);
+    let sql = format!("SELECT COUNT(*), COUNT(rerun_body) FROM {_prefix}events");
+    let counts = store
+        .with_connection(move |c| c.query(&sql, &[], &[ColumnType::Int, ColumnType::Int]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts[0][0].as_i64(), counts[0][1].as_i64()),
+        (Some(2), Some(1))
+    );
 }
 
 async fn stores_from_before_the_new_columns_are_upgraded(backend: &str) {

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
+mod builds;
+mod external;
 mod report;
 mod sandbox;
 
@@ -66,6 +67,8 @@ impl Row {
 enum Source {
     /// A criterion benchmark id of the `hot_paths` bench.
     Criterion(String),
+    /// The sum of several criterion benchmarks (a set of inputs decoded once each).
+    CriterionSum(Vec<String>),
     /// A key of the Java baseline's output.
     Java(String),
     /// A key of the Python baseline's output.
@@ -201,6 +204,27 @@ fn time_comparisons() -> Vec<Comparison> {
             ));
         }
     }
+    // The notification set: five bodies, each decoded once, against the honest baselines.
+    let set = |charset: &str, who: &str| {
+        Source::CriterionSum(
+            SET_BODIES
+                .iter()
+                .map(|b| format!("notification_set/{b}_{charset}_{who}"))
+                .collect(),
+        )
+    };
+    for (label, charset, baseline) in [
+        ("UTF-8", "utf8", "serde_urlencoded pairs"),
+        ("EUC-KR", "euckr", "percent-decode + encoding_rs pairs"),
+    ] {
+        list.push(compare(
+            &format!("Notification set decode (5 bodies), {label}, vs {baseline}"),
+            set(charset, "pgkit"),
+            (baseline, set(charset, "baseline")),
+            true,
+            Some((Target::RatioAtLeast, 4.0)),
+        ));
+    }
     for (operation, id) in [
         ("Web-Link GET URL build", "web_link/pgkit_build_get_url"),
         (
@@ -216,6 +240,15 @@ fn time_comparisons() -> Vec<Comparison> {
     }
     list
 }
+
+/// The notification set's bodies, as `pgkit_benches::bodies` names them.
+const SET_BODIES: [&str; 5] = [
+    "card_goods_shipping",
+    "cancel",
+    "cash_receipt",
+    "unknown_fields",
+    "indexed_raw_brackets",
+];
 
 /// Median nanoseconds of a criterion benchmark, from its `estimates.json`.
 fn criterion_ns(root: &Path, id: &str) -> Option<f64> {
@@ -249,7 +282,15 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
     run_step(
         root,
         "cargo",
-        &["build", "--release", "-p", "pgkit-benches", "--bins"],
+        &[
+            "build",
+            "--release",
+            "-p",
+            "pgkit-benches",
+            "-p",
+            "pg-cli",
+            "--bins",
+        ],
     )?;
     let bin = |name: &str| root.join("target/release").join(name);
     let fixtures_arg = fixtures.to_string_lossy().to_string();
@@ -317,21 +358,24 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         receiver_out.display()
     );
     run_step_with(root, "sh", &["-c", &receiver_cmd], &env)?;
+    // The same receivers as separate processes, under wrk.
+    let under_wrk = external::External::new(root, &fixtures, seconds)?.run(postgres.as_ref())?;
     drop(postgres);
     let receivers: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&receiver_out)?)?;
     let (sandbox_bare, sandbox_load) = sandbox::run(&root.join("target/release"), seconds)?;
     let receiver = |name: &str| receivers.iter().find(|r| r["receiver"] == name).cloned();
 
     // 4. Dependency footprint and build times.
-    let crates = innopay_crate_count(root)?;
-    let builds = if quick {
-        BTreeMap::new()
+    let crates = builds::innopay_crate_count(root)?;
+    let (builds, pgkit_size) = if quick {
+        (BTreeMap::new(), None)
     } else {
-        build_times(root)?
+        builds::build_times(root)?
     };
 
     let figure = |source: &Source| match source {
         Source::Criterion(id) => criterion_ns(root, id),
+        Source::CriterionSum(ids) => ids.iter().map(|id| criterion_ns(root, id)).sum(),
         Source::Java(id) => external(&java, id),
         Source::Python(id) => external(&python, id),
         Source::Absent => None,
@@ -410,6 +454,7 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
             target: Some((Target::RatioAtLeast, 0.25)),
         });
     }
+    rows.extend(external::rows(&under_wrk));
     rows.push(Row {
         operation: "Crates built for pg-innopay without transport features".into(),
         measured: "cargo tree".into(),
@@ -420,6 +465,19 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         ratio: None,
         target: Some((Target::ValueAtMost, 40.0)),
     });
+    if let Some(bytes) = pgkit_size {
+        rows.push(Row {
+            operation: "pgkit binary, release profile (no debug info; `--profile profiling` has it)"
+                .into(),
+            measured: "file size".into(),
+            baseline: "-".into(),
+            value: bytes as f64 / 1e6,
+            unit: "MB",
+            baseline_value: None,
+            ratio: None,
+            target: None,
+        });
+    }
     for (what, seconds) in &builds {
         rows.push(Row {
             operation: format!("Clean release build: {what}"),
@@ -450,10 +508,10 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         })
         .collect();
     let results_path = out_dir.join("results.json");
-    let document = json!({ "quick": quick, "results": results, "receivers": receivers, "sandbox": { "bare": sandbox_bare, "sandbox": sandbox_load }, "java": java, "python": python });
+    let document = json!({ "quick": quick, "results": results, "receivers": receivers, "external_receivers": under_wrk, "sandbox": { "bare": sandbox_bare, "sandbox": sandbox_load }, "java": java, "python": python });
     std::fs::write(&results_path, serde_json::to_string_pretty(&document)?)?;
     println!("\nwrote {}", results_path.display());
-    write_report(root, &rows, &receivers, quick)?;
+    write_report(root, &rows, &receivers, &under_wrk, quick)?;
     for r in &rows {
         let met = match r.met() {
             Some(true) => "met",
@@ -471,76 +529,4 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Distinct crates in `pg-innopay`'s normal dependency tree without default features.
-fn innopay_crate_count(root: &Path) -> Result<usize> {
-    let out = Command::new("cargo")
-        .args([
-            "tree",
-            "-p",
-            "pg-innopay",
-            "--no-default-features",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(root)
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut names: Vec<&str> = text
-        .lines()
-        .map(|l| l.trim_end_matches(" (*)").trim_end_matches(" (proc-macro)"))
-        .filter(|l| !l.is_empty())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    Ok(names.len())
-}
-
-/// Clean release builds in fresh target directories, timed.
-fn build_times(root: &Path) -> Result<BTreeMap<String, f64>> {
-    let mut times = BTreeMap::new();
-    for (label, args) in [
-        (
-            "pg-innopay, no default features",
-            vec![
-                "build",
-                "--release",
-                "-p",
-                "pg-innopay",
-                "--no-default-features",
-            ],
-        ),
-        (
-            "whole workspace, all features",
-            vec!["build", "--release", "--workspace", "--all-features"],
-        ),
-    ] {
-        let dir = std::env::temp_dir().join(format!(
-            "pgkit-build-{}-{}",
-            std::process::id(),
-            times.len()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        println!(
-            "\n==> cargo {} (clean, CARGO_TARGET_DIR={})",
-            args.join(" "),
-            dir.display()
-        );
-        let started = Instant::now();
-        let status = Command::new("cargo")
-            .args(&args)
-            .env("CARGO_TARGET_DIR", &dir)
-            .current_dir(root)
-            .status()?;
-        let seconds = started.elapsed().as_secs_f64();
-        let _ = std::fs::remove_dir_all(&dir);
-        if !status.success() {
-            return Err(format!("cargo {} failed", args.join(" ")).into());
-        }
-        times.insert(label.to_owned(), seconds);
-    }
-    Ok(times)
 }

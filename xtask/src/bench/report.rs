@@ -11,6 +11,7 @@ pub(super) fn write_report(
     root: &Path,
     rows: &[Row],
     receivers: &[Value],
+    external: &[Value],
     quick: bool,
 ) -> Result<()> {
     let docs = root.join("docs");
@@ -70,6 +71,27 @@ pub(super) fn write_report(
             r["p99_ms"].as_f64().unwrap_or_default(),
             r["max_ms"].as_f64().unwrap_or_default(),
             r["errors"].as_u64().unwrap_or_default(),
+        ));
+    }
+    md.push_str("\n## Receivers under wrk (two wrk processes x 25 connections; each receiver its own process)\n\n");
+    md.push_str("The command a merchant runs (`pgkit notify serve`) beside a bare axum handler that parses the\n");
+    md.push_str("same bodies into owned pairs and stores nothing; the notification set's ten bodies in turn,\n");
+    md.push_str("each with a new transaction id. Percentiles are the slower loader's. *stored*: events counted\n");
+    md.push_str("in the store afterwards (every acknowledged one must be there).\n\n");
+    md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for r in external {
+        md.push_str(&format!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+            r["receiver"].as_str().unwrap_or_default(),
+            r["processes"],
+            r["requests_per_second"].as_f64().unwrap_or_default(),
+            r["p50_ms"].as_f64().unwrap_or_default(),
+            r["p99_ms"].as_f64().unwrap_or_default(),
+            r["max_ms"].as_f64().unwrap_or_default(),
+            r["errors"],
+            r["stored"]
+                .as_u64()
+                .map_or("-".to_owned(), |n| n.to_string()),
         ));
     }
     md.push_str(NOTES);

@@ -109,7 +109,7 @@ impl Store {
     #[cfg(feature = "postgres")]
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let url = url.to_owned();
-        let writers = config.writers.unwrap_or(4).clamp(1, 64);
+        let writers = config.writers.unwrap_or(2).clamp(1, 64);
         Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }
 

@@ -82,7 +82,8 @@ fn new_row(
         SqlValue::from(deliveries),
         SqlValue::Text(processed_at),
         amount_column("approved amount", s.approved_amount)?,
-        SqlValue::Blob(Some(event.rerun_body.clone())),
+        // NULL when it is the stored body: readers take `COALESCE(rerun_body, body)`.
+        SqlValue::Blob(event.rerun_body.clone()),
         SqlValue::from(event.signature.as_str()),
     ])
 }

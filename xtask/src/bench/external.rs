@@ -1,0 +1,382 @@
+//! The receivers under an external load generator: `wrk` (Debian's; installed when missing and
+//! root), in processes of its own, against `pgkit notify serve` — the command a merchant runs —
+//! and against a bare axum handler that parses the same bodies and stores nothing.
+//!
+//! Every configuration gets the same load: two `wrk` processes of one thread and 25 keep-alive
+//! connections each, posting the notification set (five bodies, UTF-8 and EUC-KR) with a unique
+//! transaction id per request. Each pgkit store is counted afterwards: every acknowledged
+//! notification must be in it, once.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{Row, Target};
+use crate::services::Postgres;
+use crate::{Result, on_path};
+
+/// Cycles through the bodies, `{n}` replaced by the loader's prefix and a running number;
+/// reports wrk's merged figures as one JSON line.
+const SCRIPT: &str = r#"
+local counter = 0
+local bodies = {}
+local prefix = "00"
+function init(args)
+  prefix = args[1]
+  for i = 2, #args do
+    local f = assert(io.open(args[i], "rb"))
+    bodies[#bodies + 1] = f:read("*a")
+    f:close()
+  end
+end
+function request()
+  counter = counter + 1
+  local id = prefix .. string.format("%012d", counter)
+  local body = bodies[(counter % #bodies) + 1]:gsub("{n}", id)
+  return wrk.format("POST", "/innopay/notify",
+    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "PGKIT-RESULT {\"requests\":%d,\"duration_us\":%d,\"status_errors\":%d,\"socket_errors\":%d,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d}\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"#;
+
+/// Connections per `wrk` process (two processes: 50 in all).
+const CONNECTIONS: &str = "25";
+
+/// Installs wrk with apt-get when it is missing and we may.
+fn ensure_wrk() -> Result<()> {
+    if on_path("wrk") {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if root && on_path("apt-get") {
+        println!("\n==> apt-get install wrk (the external load generator)");
+        let _ = Command::new("apt-get").args(["update", "-q"]).status();
+        let status = Command::new("apt-get")
+            .args(["install", "-y", "-q", "wrk"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()?;
+        if status.success() && on_path("wrk") {
+            return Ok(());
+        }
+    }
+    Err("the external receiver benchmark needs wrk (apt-get install wrk)".into())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// A receiver process, killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(program: &Path, args: &[String], port: u16) -> Result<Server> {
+    let child = Command::new(program)
+        .args(args)
+        .env("PGKIT_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("{} did not listen on port {port}", program.display()).into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(server)
+}
+
+/// One configuration: its receivers (already listening) and where each loader points.
+struct Config {
+    name: &'static str,
+    servers: Vec<Server>,
+    ports: [u16; 2],
+    /// The store to count afterwards.
+    db: Option<String>,
+}
+
+pub(super) struct External {
+    bin_dir: PathBuf,
+    work: PathBuf,
+    seconds: String,
+    templates: Vec<String>,
+}
+
+impl External {
+    /// `fixtures`: where `write-fixtures` put the notification set's templates.
+    pub(super) fn new(root: &Path, fixtures: &Path, seconds: &str) -> Result<External> {
+        ensure_wrk()?;
+        let work = root.join("target/pgkit-bench/external");
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work)?;
+        std::fs::write(work.join("notify.lua"), SCRIPT)?;
+        let mut templates: Vec<String> = std::fs::read_dir(fixtures.join("templates"))?
+            .map(|e| Ok(e?.path().to_string_lossy().into_owned()))
+            .collect::<Result<_>>()?;
+        templates.sort();
+        if templates.is_empty() {
+            return Err("write-fixtures wrote no notification templates".into());
+        }
+        Ok(External {
+            bin_dir: root.join("target/release"),
+            work,
+            seconds: seconds.to_owned(),
+            templates,
+        })
+    }
+
+    fn pgkit(&self, port: u16, db: &str) -> Result<Server> {
+        let args = [
+            "notify",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            db,
+        ]
+        .map(str::to_owned);
+        start(&self.bin_dir.join("pgkit"), &args, port)
+    }
+
+    /// Runs both loaders at once; their merged figures.
+    fn load(&self, config: &Config, index: usize) -> Result<Value> {
+        println!(
+            "\n==> wrk: {} (2 processes x {CONNECTIONS} connections, {} s)",
+            config.name, self.seconds
+        );
+        let children: Vec<Child> = config
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(loader, port)| {
+                let mut args = vec![
+                    "-t1".to_owned(),
+                    format!("-c{CONNECTIONS}"),
+                    format!("-d{}s", self.seconds),
+                    "--timeout".to_owned(),
+                    "5s".to_owned(),
+                    "-s".to_owned(),
+                    self.work.join("notify.lua").to_string_lossy().into_owned(),
+                    format!("http://127.0.0.1:{port}/innopay/notify"),
+                    "--".to_owned(),
+                    format!("{index}{loader}"),
+                ];
+                args.extend(self.templates.iter().cloned());
+                Command::new("wrk")
+                    .args(&args)
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .map_err(|e| format!("cannot start wrk: {e}").into())
+            })
+            .collect::<Result<_>>()?;
+        let mut parts = Vec::new();
+        for child in children {
+            let out = child.wait_with_output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let line = text
+                .lines()
+                .find_map(|l| l.strip_prefix("PGKIT-RESULT "))
+                .ok_or_else(|| format!("wrk printed no result: {text}"))?;
+            parts.push(serde_json::from_str::<Value>(line)?);
+        }
+        let sum = |key: &str| parts.iter().filter_map(|p| p[key].as_f64()).sum::<f64>();
+        let most = |key: &str| {
+            parts
+                .iter()
+                .filter_map(|p| p[key].as_f64())
+                .fold(0.0, f64::max)
+        };
+        let requests = sum("requests");
+        let errors = sum("status_errors") + sum("socket_errors");
+        let seconds = most("duration_us") / 1e6;
+        let stored = match &config.db {
+            Some(db) => Some(self.count(db)?),
+            None => None,
+        };
+        let summary = json!({
+            "receiver": config.name,
+            "processes": config.servers.len(),
+            "requests": requests,
+            "errors": errors,
+            "seconds": seconds,
+            "requests_per_second": (requests - errors) / seconds.max(1e-9),
+            // The loaders' histograms cannot be merged: the slower loader's percentiles.
+            "p50_ms": most("p50_us") / 1000.0,
+            "p99_ms": most("p99_us") / 1000.0,
+            "max_ms": most("max_us") / 1000.0,
+            "stored": stored,
+        });
+        println!("{summary}");
+        if let Some(stored) = stored {
+            // Acknowledged (2xx) responses must all be stored; a request wrk cut short at the
+            // end may be stored without its answer being counted.
+            let acknowledged = requests - errors;
+            if (stored as f64) < acknowledged {
+                return Err(format!(
+                    "{}: {acknowledged} notifications acknowledged but only {stored} stored",
+                    config.name
+                )
+                .into());
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Events in a store, by `pgkit notify export`.
+    fn count(&self, db: &str) -> Result<u64> {
+        let out = Command::new(self.bin_dir.join("pgkit"))
+            .args(["notify", "export", "--db", db])
+            .env("PGKIT_LOG", "error")
+            .output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "pgkit notify export failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(out.stdout.iter().filter(|&&b| b == b'\n').count() as u64)
+    }
+
+    /// Every configuration, one after the other (PostgreSQL ones when `pg` is running).
+    pub(super) fn run(&self, pg: Option<&Postgres>) -> Result<Vec<Value>> {
+        let mut results = Vec::new();
+        let port = free_port()?;
+        let bare = Config {
+            name: "bare_axum",
+            servers: vec![start(
+                &self.bin_dir.join("bare-receiver"),
+                &[format!("127.0.0.1:{port}")],
+                port,
+            )?],
+            ports: [port, port],
+            db: None,
+        };
+        results.push(self.load(&bare, 1)?);
+        drop(bare);
+
+        let port = free_port()?;
+        let db = format!("sqlite://{}", self.work.join("receiver.db").display());
+        let sqlite = Config {
+            name: "pgkit_sqlite",
+            servers: vec![self.pgkit(port, &db)?],
+            ports: [port, port],
+            db: Some(db),
+        };
+        results.push(self.load(&sqlite, 2)?);
+        drop(sqlite);
+
+        if let Some(pg) = pg {
+            let stamp = std::process::id();
+            let port = free_port()?;
+            let db = pg.create_database(&format!("bench_one_{stamp}"))?;
+            let one = Config {
+                name: "pgkit_postgres",
+                servers: vec![self.pgkit(port, &db)?],
+                ports: [port, port],
+                db: Some(db),
+            };
+            results.push(self.load(&one, 3)?);
+            drop(one);
+
+            let (a, b) = (free_port()?, free_port()?);
+            let db = pg.create_database(&format!("bench_two_{stamp}"))?;
+            let two = Config {
+                name: "pgkit_postgres_two_processes",
+                servers: vec![self.pgkit(a, &db)?, self.pgkit(b, &db)?],
+                ports: [a, b],
+                db: Some(db),
+            };
+            results.push(self.load(&two, 4)?);
+        }
+        Ok(results)
+    }
+}
+
+/// The report's rows for the external figures.
+pub(super) fn rows(results: &[Value]) -> Vec<Row> {
+    let find = |name: &str| results.iter().find(|r| r["receiver"] == name);
+    let rps = |name: &str| find(name).and_then(|r| r["requests_per_second"].as_f64());
+    let p99 = |name: &str| find(name).and_then(|r| r["p99_ms"].as_f64());
+    let bare = rps("bare_axum");
+    let mut rows = Vec::new();
+    let mut versus = |operation: &str, name: &str, baseline: &str, base: Option<f64>, at_least| {
+        if let Some(value) = rps(name) {
+            rows.push(Row {
+                operation: operation.to_owned(),
+                measured: name.to_owned(),
+                baseline: baseline.to_owned(),
+                value,
+                unit: "req/s",
+                baseline_value: base,
+                ratio: base.map(|b| value / b),
+                target: Some((Target::RatioAtLeast, at_least)),
+            });
+        }
+    };
+    versus(
+        "Receiver (wrk), SQLite, vs bare axum",
+        "pgkit_sqlite",
+        "bare_axum",
+        bare,
+        0.5,
+    );
+    versus(
+        "Receiver (wrk), PostgreSQL, vs bare axum",
+        "pgkit_postgres",
+        "bare_axum",
+        bare,
+        0.3,
+    );
+    versus(
+        "Receiver (wrk), two PostgreSQL receivers vs one",
+        "pgkit_postgres_two_processes",
+        "pgkit_postgres",
+        rps("pgkit_postgres"),
+        1.6,
+    );
+    for (name, label, limit) in [
+        ("pgkit_sqlite", "Receiver (wrk), SQLite, p99 latency", 5.0),
+        (
+            "pgkit_postgres",
+            "Receiver (wrk), PostgreSQL, p99 latency",
+            10.0,
+        ),
+    ] {
+        if let Some(value) = p99(name) {
+            rows.push(Row {
+                operation: label.to_owned(),
+                measured: name.to_owned(),
+                baseline: "-".into(),
+                value,
+                unit: "ms",
+                baseline_value: None,
+                ratio: None,
+                target: Some((Target::ValueAtMost, limit)),
+            });
+        }
+    }
+    rows
+}

@@ -110,7 +110,7 @@ pub(super) fn insert_new(
             unreleased
         };
         let outcome = match handled {
-            Ok(()) => Ok(ProcessOutcome::Processed { id: id }),
+            Ok(()) => Ok(ProcessOutcome::Processed { id }),
             Err(e) => {
                 // Undo what the handler wrote (the insert came before its savepoint), then
                 // record the failure on the new row, as the savepoint path would have.
@@ -124,7 +124,7 @@ pub(super) fn insert_new(
                 };
                 undone
                     .and_then(|()| mark_handler_failed(conn, tables, id, &e.0, now))
-                    .map(|()| ProcessOutcome::HandlerFailed { id: id, error: e.0 })
+                    .map(|()| ProcessOutcome::HandlerFailed { id, error: e.0 })
             }
         };
         match outcome {

@@ -94,6 +94,22 @@ fn may_hold_a_card_number(raw: &[u8]) -> bool {
         == 13
 }
 
+/// An upper bound of the digits in decoded bytes: ASCII digits, and full-width ones in UTF-8
+/// (`EF BC 90`..`EF BC 99`) or EUC-KR (`A3 B0`..`A3 B9`), counted by their last two bytes.
+fn digits_at_most(bytes: &[u8]) -> usize {
+    let mut count = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        if b.is_ascii_digit()
+            || (b == 0xBC && (0x90..=0x99).contains(&next))
+            || (b == 0xA3 && (0xB0..=0xB9).contains(&next))
+        {
+            count += 1;
+        }
+    }
+    count
+}
+
 /// A form component as free text: card numbers in it masked, whether they are written plainly,
 /// percent-encoded or in full-width digits. Untouched when there is nothing to mask.
 fn free_component(raw: &[u8]) -> Cow<'_, [u8]> {
@@ -108,6 +124,10 @@ fn free_component(raw: &[u8]) -> Cow<'_, [u8]> {
         // Not a valid form component: mask what digits it has, as bytes.
         return Cow::Owned(mask_card_numbers_in_bytes(raw));
     };
+    if digits_at_most(&decoded) < 13 {
+        // Korean text, mostly: escaped, but without 13 digits of any width.
+        return Cow::Borrowed(raw);
+    }
     let text = decode_text(&decoded);
     match free_text(&text) {
         Cow::Borrowed(_) => Cow::Borrowed(raw),
@@ -175,6 +195,10 @@ mod tests {
             let kept = kept.unwrap_or_else(|| shown.clone());
             assert_eq!(kept, mask_card_numbers(body), "{body:?}");
         }
+        // Decoded Korean without digits is left as it came; full-width digits are counted.
+        assert_eq!(digits_at_most("제주 감귤 선물세트 5kg".as_bytes()), 1);
+        assert_eq!(digits_at_most("４１１１".as_bytes()), 4);
+        assert_eq!(digits_at_most(&[0xA3, 0xB4, 0xA3, 0xB1, b'7']), 3);
         // Components that cannot spell 13 digits are not copied, whatever their escapes.
         assert!(!may_hold_a_card_number(b"%ED%85%8C%EC%8A%A4"));
         assert!(may_hold_a_card_number(

@@ -16,6 +16,7 @@ use crate::mask::{mask_both, mask_form_body};
 use crate::raw_log::{RawEntry, RawLog};
 use crate::refusal::{RefusalBudget, Verdict, sample};
 use crate::store::{FailOutcome, Store};
+use tracing::Instrument;
 
 /// One gateway's endpoint: its decoder, the merchant's handler, and the optional checks.
 #[derive(Clone)]
@@ -276,19 +277,23 @@ impl Pipeline {
     /// Handles one delivery end to end and returns the answer for the gateway.
     pub async fn handle(&self, delivery: Delivery, meta: &RequestMeta) -> Reply {
         let id = self.next_delivery();
+        // The span follows the future across awaits (an entered guard would leak it into
+        // whatever else the thread runs meanwhile).
         let span =
             tracing::info_span!("notify.delivery", delivery = id, gateway = %delivery.gateway);
-        let _guard = span.enter();
-        // Masked once, for the log line and the store.
-        if let Err(e) = self.log_request(id, &delivery, meta) {
-            // Without the log line the body could be lost: do not acknowledge.
-            let reply = self.reject(&delivery, 500, &e).await;
-            self.log_outcome(id, &reply, &e);
-            return reply;
+        async move {
+            if let Err(e) = self.log_request(id, &delivery, meta) {
+                // Without the log line the body could be lost: do not acknowledge.
+                let reply = self.reject(&delivery, 500, &e).await;
+                self.log_outcome(id, &reply, &e);
+                return reply;
+            }
+            let (reply, detail) = self.process(delivery).await;
+            self.log_outcome(id, &reply, &detail);
+            reply
         }
-        let (reply, detail) = self.process(delivery).await;
-        self.log_outcome(id, &reply, &detail);
-        reply
+        .instrument(span)
+        .await
     }
 
     /// Refuses a delivery before decoding (wrong method, oversized body...): a raw-log line, a

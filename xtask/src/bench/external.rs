@@ -108,6 +108,87 @@ fn start(program: &Path, args: &[String], port: u16) -> Result<Server> {
     Ok(server)
 }
 
+/// CPU time so far, in clock ticks (`/proc`): the receivers, PostgreSQL's processes, and the
+/// machine's busy and total time (all cores).
+#[derive(Debug, Clone, Copy, Default)]
+struct Ticks {
+    receivers: u64,
+    postgres: u64,
+    busy: u64,
+    total: u64,
+}
+
+/// utime + stime of a process.
+fn process_ticks(pid: u32) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0;
+    };
+    // Fields after the command name (which may hold spaces): state is the first; utime and
+    // stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let at = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    at(11) + at(12)
+}
+
+fn ticks(servers: &[Server]) -> Ticks {
+    let receivers = servers.iter().map(|s| process_ticks(s.0.id())).sum();
+    let postgres = std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .is_ok_and(|c| c.trim() == "postgres")
+                })
+                .map(process_ticks)
+                .sum()
+        })
+        .unwrap_or(0);
+    let (busy, total) = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let cpu: Vec<u64> = s
+                .lines()
+                .next()?
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|f| f.parse().ok())
+                .collect();
+            let total: u64 = cpu.iter().sum();
+            // idle and iowait are the 4th and 5th.
+            let idle = cpu.get(3).copied().unwrap_or(0) + cpu.get(4).copied().unwrap_or(0);
+            Some((total - idle, total))
+        })
+        .unwrap_or((0, 0));
+    Ticks {
+        receivers,
+        postgres,
+        busy,
+        total,
+    }
+}
+
+/// Where the machine's time went between two readings, as shares of all cores.
+fn cpu_shares(before: Ticks, after: Ticks) -> Value {
+    let total = after.total.saturating_sub(before.total).max(1) as f64;
+    let share = |a: u64, b: u64| (a.saturating_sub(b) as f64 / total * 1000.0).round() / 1000.0;
+    let receivers = share(after.receivers, before.receivers);
+    let postgres = share(after.postgres, before.postgres);
+    let busy = share(after.busy, before.busy);
+    json!({
+        "receivers": receivers,
+        "postgres": postgres,
+        "load_generator_and_kernel": ((busy - receivers - postgres).max(0.0) * 1000.0).round() / 1000.0,
+        "idle": ((1.0 - busy) * 1000.0).round() / 1000.0,
+    })
+}
+
 /// One configuration: its receivers (already listening) and where each loader points.
 struct Config {
     name: &'static str,
@@ -166,6 +247,7 @@ impl External {
             "\n==> wrk: {} (2 processes x {CONNECTIONS} connections, {} s)",
             config.name, self.seconds
         );
+        let before = ticks(&config.servers);
         let children: Vec<Child> = config
             .ports
             .iter()
@@ -192,8 +274,11 @@ impl External {
             })
             .collect::<Result<_>>()?;
         let mut parts = Vec::new();
+        let mut after = None;
         for child in children {
             let out = child.wait_with_output()?;
+            // Read as soon as the first loader is done (the second ends within milliseconds).
+            after.get_or_insert_with(|| ticks(&config.servers));
             let text = String::from_utf8_lossy(&out.stdout);
             let line = text
                 .lines()
@@ -227,6 +312,7 @@ impl External {
             "p99_ms": most("p99_us") / 1000.0,
             "max_ms": most("max_us") / 1000.0,
             "stored": stored,
+            "cpu": cpu_shares(before, after.unwrap_or_default()),
         });
         println!("{summary}");
         if let Some(stored) = stored {

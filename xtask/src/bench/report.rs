@@ -77,11 +77,15 @@ pub(super) fn write_report(
     md.push_str("The command a merchant runs (`pgkit notify serve`) beside a bare axum handler that parses the\n");
     md.push_str("same bodies into owned pairs and stores nothing; the notification set's ten bodies in turn,\n");
     md.push_str("each with a new transaction id. Percentiles are the slower loader's. *stored*: events counted\n");
-    md.push_str("in the store afterwards (every acknowledged one must be there).\n\n");
-    md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("in the store afterwards (every acknowledged one must be there). CPU: shares of both cores\n");
+    md.push_str("during the run, from `/proc` — receivers, PostgreSQL, the rest (wrk and the kernel's network\n");
+    md.push_str("work), idle.\n\n");
+    md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored | CPU: receivers / PostgreSQL / rest / idle |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for r in external {
+        let cpu = &r["cpu"];
+        let pct = |k: &str| format!("{:.0}%", cpu[k].as_f64().unwrap_or_default() * 100.0);
         md.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {} / {} / {} / {} |\n",
             r["receiver"].as_str().unwrap_or_default(),
             r["processes"],
             r["requests_per_second"].as_f64().unwrap_or_default(),
@@ -92,6 +96,10 @@ pub(super) fn write_report(
             r["stored"]
                 .as_u64()
                 .map_or("-".to_owned(), |n| n.to_string()),
+            pct("receivers"),
+            pct("postgres"),
+            pct("load_generator_and_kernel"),
+            pct("idle"),
         ));
     }
     md.push_str(NOTES);

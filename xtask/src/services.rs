@@ -107,7 +107,13 @@ impl Postgres {
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> Result<()> {
-        let program = self.bin.join(tool);
+        // Beside initdb, or (psql, when the server's directory holds only links) on PATH.
+        let beside = self.bin.join(tool);
+        let program = if beside.is_file() {
+            beside
+        } else {
+            PathBuf::from(tool)
+        };
         let output = match self.as_user {
             Some(user) => Command::new("runuser")
                 .args(["-u", user, "--"])

@@ -4,6 +4,30 @@ mod common;
 
 use common::*;
 
+/// `pgkit smartro form` with every required field.
+const SMARTRO_FORM: &[&str] = &[
+    "smartro",
+    "form",
+    "--moid",
+    "M1",
+    "--amount",
+    "1004",
+    "--goods-name",
+    "상품",
+    "--mall-user-id",
+    "user01",
+    "--buyer-name",
+    "구매자",
+    "--buyer-phone",
+    "01099991111",
+    "--buyer-email",
+    "a@b.kr",
+    "--return-url",
+    "https://shop.example/r",
+    "--stop-url",
+    "https://shop.example/s",
+];
+
 #[test]
 fn web_link_and_form_need_no_network() {
     let r = run(
@@ -49,32 +73,7 @@ fn web_link_and_form_need_no_network() {
         r.stdout
             .contains("<form id=\"innopay-web-link\" method=\"post\"")
     );
-    let mut c = args(
-        pgkit(),
-        &[
-            "smartro",
-            "form",
-            "--moid",
-            "M1",
-            "--amount",
-            "1004",
-            "--goods-name",
-            "상품",
-            "--mall-user-id",
-            "user01",
-            "--buyer-name",
-            "구매자",
-            "--buyer-phone",
-            "01099991111",
-            "--buyer-email",
-            "a@b.kr",
-            "--return-url",
-            "https://shop.example/r",
-            "--stop-url",
-            "https://shop.example/s",
-            "--json",
-        ],
-    );
+    let mut c = args(pgkit(), &[SMARTRO_FORM, &["--json"]].concat());
     smartro_env(&mut c, "test");
     let v = json(&run(c, b"").stdout);
     let fields = &v["result"]["fields"];
@@ -82,31 +81,7 @@ fn web_link_and_form_need_no_network() {
     assert_eq!(fields["EncryptData"].as_str().unwrap().len(), 44);
     let mut c = args(
         pgkit(),
-        &[
-            "smartro",
-            "form",
-            "--moid",
-            "M1",
-            "--amount",
-            "1004",
-            "--goods-name",
-            "상품",
-            "--mall-user-id",
-            "user01",
-            "--buyer-name",
-            "구매자",
-            "--buyer-phone",
-            "01099991111",
-            "--buyer-email",
-            "a@b.kr",
-            "--return-url",
-            "https://shop.example/r",
-            "--stop-url",
-            "https://shop.example/s",
-            "--html",
-            "--device",
-            "mobile",
-        ],
+        &[SMARTRO_FORM, &["--html", "--device", "mobile"]].concat(),
     );
     smartro_env(&mut c, "live");
     let page = run(c, b"").stdout;

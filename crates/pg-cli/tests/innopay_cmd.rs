@@ -101,12 +101,9 @@ fn innopay_cancel_outcomes_and_exit_codes() {
     assert_eq!(json(&refused.stdout)["result"]["result"]["code"], "2026");
 }
 
-#[test]
-fn transport_failures_exit_3() {
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let r = run(
+/// `pgkit innopay cancel --json` against `base`.
+fn cancel_against(base: &str) -> Run {
+    run(
         args(
             pgkit(),
             &[
@@ -114,7 +111,7 @@ fn transport_failures_exit_3() {
                 "cancel",
                 "--sandbox",
                 "--environment",
-                &base,
+                base,
                 "--tid",
                 "testpay01m01011801181105238578",
                 "--amount",
@@ -125,7 +122,15 @@ fn transport_failures_exit_3() {
             ],
         ),
         b"",
-    );
+    )
+}
+
+#[test]
+fn transport_failures_exit_3() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let r = cancel_against(&base);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(json(&r.stdout)["error"]["kind"], "transport");
 
@@ -137,26 +142,7 @@ fn transport_failures_exit_3() {
         std::thread::sleep(Duration::from_secs(12));
         drop(conn);
     });
-    let r = run(
-        args(
-            pgkit(),
-            &[
-                "innopay",
-                "cancel",
-                "--sandbox",
-                "--environment",
-                &base,
-                "--tid",
-                "testpay01m01011801181105238578",
-                "--amount",
-                "1000",
-                "--reason",
-                "x",
-                "--json",
-            ],
-        ),
-        b"",
-    );
+    let r = cancel_against(&base);
     assert_eq!(r.code, 3);
     assert_eq!(json(&r.stdout)["error"]["kind"], "outcome_unknown");
     drop(hold);

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::catalog::{Product, product};
 use crate::db::{self, NewOrder, Order, Paid};
-use crate::html::{input, message, page, row, violations, won};
+use crate::html::{input, message, page, refused, row, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -160,20 +160,9 @@ async fn open_window(
     if form.buyer_email.trim().is_empty() {
         errors.push("이메일을 입력해 주세요 (스마트로페이 필수 항목).".to_owned());
     }
-    let Ok(phone) = phone else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            checkout_form(&state, p, &form, &errors),
-        )
-            .into_response();
+    let (Ok(phone), true) = (phone, errors.is_empty()) else {
+        return refused(checkout_form(&state, p, &form, &errors));
     };
-    if !errors.is_empty() {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            checkout_form(&state, p, &form, &errors),
-        )
-            .into_response();
-    }
     state.sync_clock().await;
     let moid = state.new_moid();
     let device = device_of(&form.device);
@@ -193,11 +182,7 @@ async fn open_window(
         Ok(w) => w,
         Err(invalid) => {
             let errors = violations(&invalid, |f| f);
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                checkout_form(&state, p, &form, &errors),
-            )
-                .into_response();
+            return refused(checkout_form(&state, p, &form, &errors));
         }
     };
     let order = Order::requested(

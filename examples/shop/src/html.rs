@@ -80,6 +80,12 @@ pub(crate) fn input(label: &str, kind: &str, name: &str, value: &str, placeholde
     )
 }
 
+/// A form page shown again with its errors: `422`.
+pub(crate) fn refused(page: impl axum::response::IntoResponse) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
 /// The SDK's refusal of a request, one line per field (`label` gives the page's name of a wire
 /// field).
 pub(crate) fn violations(

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use pg_core::html::escape;
@@ -17,7 +16,7 @@ use serde::Deserialize;
 
 use crate::catalog::{Product, product};
 use crate::db::{self, NewOrder, Order};
-use crate::html::{input, message, page, phone, row, violations, won};
+use crate::html::{input, message, page, phone, refused, row, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -174,11 +173,7 @@ async fn request(State(state): State<Arc<AppState>>, Form(form): Form<SmsForm>) 
     let errors = check(&form);
     let parsed = PhoneNumber::parse(form.buyer_phone.trim());
     let (Ok(buyer_phone), true) = (parsed, errors.is_empty()) else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&state, p, &form, &errors),
-        )
-            .into_response();
+        return refused(form_page(&state, p, &form, &errors));
     };
     state.sync_clock().await;
     let moid = state.new_moid();
@@ -204,11 +199,7 @@ async fn request(State(state): State<Arc<AppState>>, Form(form): Form<SmsForm>) 
         Ok(r) => r,
         Err(invalid) => {
             let errors = violations(&invalid, label);
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&state, p, &form, &errors),
-            )
-                .into_response();
+            return refused(form_page(&state, p, &form, &errors));
         }
     };
     let order = Order::requested(

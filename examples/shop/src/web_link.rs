@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::catalog::{PRODUCTS, product};
 use crate::db::{self, NewOrder, Order};
-use crate::html::{input, message, page, phone as show_phone, violations, won};
+use crate::html::{input, message, page, phone as show_phone, refused, violations, won};
 use crate::{AppState, orders};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
@@ -114,11 +114,7 @@ async fn open(State(state): State<Arc<AppState>>, Form(form): Form<StaffForm>) -
         errors.push(format!("고객 휴대폰번호를 확인해 주세요 ({}).", e.rule));
     }
     let (Ok(phone), true) = (phone, errors.is_empty()) else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            staff_form(&state, &form, &errors),
-        )
-            .into_response();
+        return refused(staff_form(&state, &form, &errors));
     };
     state.sync_clock().await;
     let moid = state.new_moid();
@@ -138,11 +134,7 @@ async fn open(State(state): State<Arc<AppState>>, Form(form): Form<StaffForm>) -
         Ok(link) => link,
         Err(invalid) => {
             let errors = violations(&invalid, |f| f);
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                staff_form(&state, &form, &errors),
-            )
-                .into_response();
+            return refused(staff_form(&state, &form, &errors));
         }
     };
     let order = Order::requested(

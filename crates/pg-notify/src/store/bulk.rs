@@ -10,13 +10,13 @@
 //! fast path itself fails, the attempt is rolled back and the batch written again by the
 //! savepoint path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio::sync::oneshot;
 
-use super::ops::{NEW_ROW_COLUMNS, NEW_ROW_WIDTH, mark_handler_failed, new_processed_row};
+use super::ops::{insert_rows_sql, mark_handler_failed, new_processed_row};
 use super::schema::Tables;
-use super::writer::WriteJob;
+use super::writer::{WriteJob, open_savepoint, undo};
 use crate::event::ProcessOutcome;
 use crate::sql::{ColumnType, Dialect, SqlConn, SqlValue, StoreError};
 
@@ -56,10 +56,10 @@ pub(super) fn insert_new(
 ) -> Split {
     // The first `Process` of each key whose row can be built goes in the multi-row insert.
     let mut rows: Vec<(usize, Vec<SqlValue>)> = Vec::new();
-    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for (i, job) in writes.iter().enumerate() {
         if let WriteJob::Process { event, .. } = job
-            && seen.insert(event.key.as_str(), ()).is_none()
+            && seen.insert(event.key.as_str())
             && let Ok(values) = new_processed_row(event, now)
         {
             rows.push((i, values));
@@ -116,9 +116,7 @@ pub(super) fn insert_new(
                 // record the failure on the new row, as the savepoint path would have.
                 let undone = if opened {
                     release = None;
-                    conn.batch(&format!(
-                        "ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}"
-                    ))
+                    undo(conn, &savepoint)
                 } else {
                     Ok(())
                 };
@@ -159,13 +157,8 @@ impl Guarded<'_> {
         if self.opened {
             return Ok(());
         }
-        let sql = match self.release.take() {
-            Some(previous) => {
-                format!("RELEASE SAVEPOINT {previous}; SAVEPOINT {}", self.savepoint)
-            }
-            None => format!("SAVEPOINT {}", self.savepoint),
-        };
-        self.conn.batch(&sql)?;
+        self.conn
+            .batch(&open_savepoint(self.release.take(), &self.savepoint))?;
         self.opened = true;
         Ok(())
     }
@@ -215,7 +208,7 @@ fn insert_rows(
         left = after;
         let params: Vec<SqlValue> = chunk.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
         let returned = conn.query(
-            &insert_sql(tables, chunk.len()),
+            &insert_rows_sql(tables, chunk.len()),
             &params,
             &[ColumnType::Int, ColumnType::Text],
         )?;
@@ -230,21 +223,4 @@ fn insert_rows(
         }));
     }
     Ok(ids)
-}
-
-/// `INSERT` of `rows` rows; the same text for the same count, so each count is prepared once.
-fn insert_sql(tables: &Tables, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {} ({NEW_ROW_COLUMNS}) VALUES ", tables.events);
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..NEW_ROW_WIDTH {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * NEW_ROW_WIDTH + c + 1));
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
-    sql
 }

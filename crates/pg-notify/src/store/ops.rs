@@ -89,12 +89,12 @@ fn new_row(
 }
 
 /// The columns of a new row, in [`new_row`]'s order.
-pub(super) const NEW_ROW_COLUMNS: &str = "idempotency_key, gateway, kind, status, tid, moid, amount, \
+const NEW_ROW_COLUMNS: &str = "idempotency_key, gateway, kind, status, tid, moid, amount, \
      state, attempts, last_error, content_type, remote_addr, body, received_at, updated_at, \
      deliveries, processed_at, approved_amount, rerun_body, signature";
 
 /// How many values [`new_row`] gives.
-pub(super) const NEW_ROW_WIDTH: usize = 20;
+const NEW_ROW_WIDTH: usize = 20;
 
 /// The values of a new event, inserted already marked processed (its handler runs next in the
 /// same transaction; if it fails, both are rolled back).
@@ -102,16 +102,24 @@ pub(super) fn new_processed_row(event: &Event, now: &str) -> Result<Vec<SqlValue
     new_row(event, EventState::Processed, 1, None, 1, now)
 }
 
-/// Inserts a new row; does nothing when the key exists. `RETURNING` gives the id only when it
-/// inserted.
-fn insert_sql(t: &Tables) -> String {
-    let placeholders: Vec<String> = (1..=NEW_ROW_WIDTH).map(|i| format!("${i}")).collect();
-    format!(
-        "INSERT INTO {} ({NEW_ROW_COLUMNS}) VALUES ({}) \
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        t.events,
-        placeholders.join(", ")
-    )
+/// Inserts `rows` new rows (their values one after the other, [`new_row`]'s order); a key that
+/// exists already is skipped. `RETURNING` names each row it inserted: `id, idempotency_key`
+/// (in no guaranteed order). The same text for the same count, so each count is prepared once.
+pub(super) fn insert_rows_sql(t: &Tables, rows: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = format!("INSERT INTO {} ({NEW_ROW_COLUMNS}) VALUES ", t.events);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..NEW_ROW_WIDTH {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${}", r * NEW_ROW_WIDTH + c + 1);
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key");
+    sql
 }
 
 /// What a stored event says, to compare a new delivery under its key with.
@@ -230,7 +238,7 @@ pub(crate) fn process(
     // The common case, a new event, is one statement: it is inserted already marked processed
     // (the handler runs next in the same savepoint; if it fails, both are rolled back).
     let values = new_processed_row(event, now)?;
-    if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
+    if let Some(row) = conn.query_one(&insert_rows_sql(t, 1), &values, &[C::Int, C::Text])? {
         let id = row[0].as_i64().unwrap_or_default();
         return Ok(handler
             .handle(event, conn)
@@ -311,7 +319,7 @@ pub(crate) fn record_failure(
 ) -> Result<FailOutcome, StoreError> {
     let error: String = error.chars().take(2000).collect();
     let values = new_row(event, EventState::Failed, 1, Some(&error), 1, now)?;
-    if let Some(row) = conn.query_one(&insert_sql(t), &values, &[C::Int])? {
+    if let Some(row) = conn.query_one(&insert_rows_sql(t, 1), &values, &[C::Int, C::Text])? {
         return Ok(FailOutcome::Recorded {
             id: row[0].as_i64().unwrap_or_default(),
         });

@@ -227,11 +227,7 @@ fn write_in_savepoints(
     let mut open: Option<String> = None;
     for (i, job) in writes.into_iter().enumerate() {
         let savepoint = format!("d{i}");
-        let statement = match open.take() {
-            Some(previous) => format!("RELEASE SAVEPOINT {previous}; SAVEPOINT {savepoint}"),
-            None => format!("SAVEPOINT {savepoint}"),
-        };
-        if let Err(e) = conn.batch(&statement) {
+        if let Err(e) = conn.batch(&open_savepoint(open.take(), &savepoint)) {
             fail_job(job, &e);
             continue;
         }
@@ -243,9 +239,17 @@ fn write_in_savepoints(
     }
 }
 
+/// Opens `savepoint`, releasing `previous` (a successful delivery's) in the same round trip.
+pub(super) fn open_savepoint(previous: Option<String>, savepoint: &str) -> String {
+    match previous {
+        Some(previous) => format!("RELEASE SAVEPOINT {previous}; SAVEPOINT {savepoint}"),
+        None => format!("SAVEPOINT {savepoint}"),
+    }
+}
+
 /// Undoes a failed job's writes and releases its savepoint. (A successful job's savepoint stays
 /// open and is released with the next one's creation.)
-fn undo(conn: &mut dyn SqlConn, savepoint: &str) -> Result<(), StoreError> {
+pub(super) fn undo(conn: &mut dyn SqlConn, savepoint: &str) -> Result<(), StoreError> {
     conn.batch(&format!(
         "ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}"
     ))

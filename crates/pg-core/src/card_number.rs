@@ -13,7 +13,7 @@ impl MaskedCardNumber {
     /// Masks a card number as received: every digit or `*` after the first 6 and before the last
     /// 4 positions becomes `*`; separators (`-`, space) are dropped.
     pub fn from_received(text: &str) -> Self {
-        let text = text.trim();
+        let text = crate::text::trim(text);
         if text.len() <= 24 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'*') {
             // The usual shape: no separators, ASCII. Mask in a stack buffer.
             let mut buf = [0u8; 24];

@@ -93,26 +93,10 @@ impl Won {
     ///
     /// Surrounding ASCII whitespace is ignored; a leading `+` is not accepted.
     pub fn parse(text: &str) -> Result<Won, WonError> {
-        // The common case, plain digits that cannot overflow, without the general checks.
-        if !text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()) {
-            return Ok(Won(text
-                .bytes()
-                .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'))));
-        }
-        // Digits grouped with commas (`"128,500"`, as Innopay sends amounts), checked in one pass.
-        let bytes = text.as_bytes();
-        if bytes.len() <= 26
-            && bytes.contains(&b',')
-            && bytes.iter().all(|b| b.is_ascii_digit() || *b == b',')
-        {
-            check_grouping(bytes, 0)?;
-            let mut digits = bytes.iter().filter(|b| b.is_ascii_digit());
-            return digits
-                .try_fold(0u64, |acc, b| {
-                    acc.checked_mul(10)?.checked_add(u64::from(*b - b'0'))
-                })
-                .map(Won)
-                .ok_or(WonError::Overflow);
+        // The common cases (`"10005"`, `"128,500"` as Innopay sends amounts) in one pass; the
+        // general path reads everything else and names what is wrong.
+        if let Some(value) = parse_digits(text.as_bytes()) {
+            return Ok(Won(value));
         }
         parse_general(text)
     }
@@ -129,6 +113,29 @@ impl Won {
         }
         out
     }
+}
+
+/// Up to 19 digits (which cannot overflow), optionally grouped in threes by `,` with a first
+/// group of one to three digits; `None` for anything else.
+#[inline]
+fn parse_digits(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 25 {
+        return None;
+    }
+    let (mut value, mut digits, mut run, mut grouped) = (0u64, 0usize, 0usize, false);
+    for &b in bytes {
+        if b.is_ascii_digit() {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            digits += 1;
+            run += 1;
+        } else if b == b',' && run > 0 && run <= 3 && (!grouped || run == 3) {
+            grouped = true;
+            run = 0;
+        } else {
+            return None;
+        }
+    }
+    (digits <= 19 && (!grouped || run == 3)).then_some(value)
 }
 
 /// Every other text: whitespace around it, and each error named with its position.
@@ -367,6 +374,14 @@ mod tests {
     }
 
     proptest! {
+        /// The one-pass reading agrees with the general one wherever it answers.
+        #[test]
+        fn one_pass_agrees_with_general(text in "[0-9,]{1,27}|[0-9]{1,3}(,[0-9]{3}){0,7}") {
+            if let Some(value) = parse_digits(text.as_bytes()) {
+                prop_assert_eq!(parse_general(&text), Ok(Won(value)));
+            }
+        }
+
         #[test]
         fn display_and_grouped_round_trip(v in any::<u64>()) {
             let won = Won(v);

@@ -62,82 +62,80 @@ pub(super) fn first_invalid_utf8(decoded: &[u8], raw: &[(Span, Span)], body: &[u
     "(name)".to_owned()
 }
 
-/// Appends the EUC-KR (CP949) decoding of `bytes` to `text`; `false` when they are malformed.
-fn decode_euc_kr_into(bytes: &[u8], text: &mut String) -> bool {
-    if bytes.is_ascii() {
-        // ASCII is the same in both charsets.
-        text.push_str(std::str::from_utf8(bytes).unwrap_or_default());
-        return true;
+/// Writes the EUC-KR (CP949) decoding of `bytes` as UTF-8 into `out` from `at` (growing it
+/// when needed); the length written, or `None` when the bytes are malformed.
+fn decode_euc_kr_at(
+    bytes: &[u8],
+    table: Option<&[[u8; 3]]>,
+    out: &mut Vec<u8>,
+    at: usize,
+) -> Option<usize> {
+    if let Some(written) = table.and_then(|t| hangul_into(bytes, t, out.get_mut(at..)?)) {
+        return Some(written);
     }
-    if let Some(()) = decode_common_hangul_into(bytes, text) {
-        return true;
+    let text = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let end = at + text.len();
+    if out.len() < end {
+        out.resize(end, 0);
     }
-    let mut decoder = encoding_rs::EUC_KR.new_decoder_without_bom_handling();
-    match decoder.max_utf8_buffer_length_without_replacement(bytes.len()) {
-        Some(n) => text.reserve(n),
-        None => return false,
-    }
-    let (result, read) = decoder.decode_to_string_without_replacement(bytes, text, true);
-    matches!(result, encoding_rs::DecoderResult::InputEmpty) && read == bytes.len()
+    out.get_mut(at..end)?.copy_from_slice(text.as_bytes());
+    Some(text.len())
 }
 
 /// Lead and trail bytes of the 2,350 Hangul syllables of KS X 1001 in EUC-KR.
 const HANGUL_LEADS: std::ops::RangeInclusive<u8> = 0xB0..=0xC8;
 const HANGUL_TRAILS: std::ops::RangeInclusive<u8> = 0xA1..=0xFE;
 
-/// What `encoding_rs` decodes each KS X 1001 Hangul pair to, computed once from it (so the two
-/// cannot disagree); `'\0'` where it does not decode to one character.
-fn common_hangul() -> &'static [char] {
-    static TABLE: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        HANGUL_LEADS
-            .flat_map(|lead| HANGUL_TRAILS.map(move |trail| [lead, trail]))
-            .map(|pair| {
-                let decoded =
-                    encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair);
-                let mut chars = decoded.as_deref().unwrap_or_default().chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => c,
-                    _ => '\0',
-                }
-            })
-            .collect()
-    })
+/// What `encoding_rs` decodes each KS X 1001 Hangul pair to, in UTF-8 (three bytes each),
+/// computed once from it so the two cannot disagree; `None` if some pair did not decode to one
+/// syllable (then only `encoding_rs` is used).
+fn common_hangul() -> Option<&'static [[u8; 3]]> {
+    static TABLE: std::sync::OnceLock<Option<Vec<[u8; 3]>>> = std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let pairs = HANGUL_LEADS.flat_map(|lead| HANGUL_TRAILS.map(move |trail| [lead, trail]));
+            pairs
+                .map(|pair| {
+                    let decoded = encoding_rs::EUC_KR
+                        .decode_without_bom_handling_and_without_replacement(&pair)?;
+                    let mut chars = decoded.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) => c.encode_utf8(&mut [0; 4]).as_bytes().try_into().ok(),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
+        .as_deref()
 }
 
-/// Appends `bytes` when they are ASCII and common Hangul only (what Korean names, goods and
-/// addresses are), by table; `None`, with `text` as it was, for anything else, which
-/// `encoding_rs` then decodes in full. EUC-KR is stateless, so both give the same text.
-fn decode_common_hangul_into(bytes: &[u8], text: &mut String) -> Option<()> {
-    let table = common_hangul();
-    let start = text.len();
-    let mut rest = bytes;
-    while let Some((&b, tail)) = rest.split_first() {
-        if b < 0x80 {
-            text.push(char::from(b));
-            rest = tail;
+/// Writes `bytes` as UTF-8 into `out` when they are ASCII and common Hangul only (what Korean
+/// names, goods and addresses are), by table; the length written, or `None` at anything else
+/// (or when `out` is too short), which `encoding_rs` then decodes in full. EUC-KR is
+/// stateless, so both give the same text. The length lives in a local: pushing to a vector
+/// byte by byte made the compiler store and reload its length around every byte.
+#[inline]
+fn hangul_into(bytes: &[u8], table: &[[u8; 3]], out: &mut [u8]) -> Option<usize> {
+    let (mut i, mut len) = (0, 0);
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            *out.get_mut(len)? = b;
+            len += 1;
+            i += 1;
             continue;
         }
-        let decoded = match tail.first() {
-            Some(&trail) if HANGUL_LEADS.contains(&b) && HANGUL_TRAILS.contains(&trail) => {
-                let index = usize::from(b - HANGUL_LEADS.start()) * HANGUL_TRAILS.len()
-                    + usize::from(trail - HANGUL_TRAILS.start());
-                table.get(index).copied().filter(|c| *c != '\0')
-            }
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                text.push(c);
-                rest = &tail[1..];
-            }
-            None => {
-                text.truncate(start);
-                return None;
-            }
+        let trail = *bytes.get(i + 1)?;
+        if !(HANGUL_LEADS.contains(&b) && HANGUL_TRAILS.contains(&trail)) {
+            return None;
         }
+        let index = usize::from(b - HANGUL_LEADS.start()) * HANGUL_TRAILS.len()
+            + usize::from(trail - HANGUL_TRAILS.start());
+        out.get_mut(len..len + 3)?
+            .copy_from_slice(table.get(index)?);
+        len += 3;
+        i += 2;
     }
-    Some(())
+    Some(len)
 }
 
 /// Decodes every decoded piece from EUC-KR into a new buffer, pointing the spans at it.
@@ -146,14 +144,17 @@ pub(super) fn euc_kr_text(
     mut pairs: Vec<(Span, Span)>,
     body: &[u8],
 ) -> Result<Pieces, FormError> {
-    let mut text = String::with_capacity(decoded.len() + decoded.len() / 2);
+    let table = common_hangul();
+    // Room for the worst case of the table's path (three bytes for every two), allocated
+    // once: the pieces are small and many, so anything per piece would dominate.
+    let mut out = vec![0; decoded.len() + decoded.len().div_ceil(2)];
+    let mut len = 0;
     for (name, value) in pairs.iter_mut() {
         let name_span = *name;
         for (is_name, piece) in [(true, name), (false, value)] {
             let Span::Text(s, e) = *piece else { continue };
-            let from = text.len();
             let bytes = decoded.get(s as usize..e as usize).unwrap_or_default();
-            if !decode_euc_kr_into(bytes, &mut text) {
+            let Some(written) = decode_euc_kr_at(bytes, table, &mut out, len) else {
                 let field = if is_name {
                     "(name)".to_owned()
                 } else {
@@ -163,10 +164,20 @@ pub(super) fn euc_kr_text(
                     charset: Charset::EucKr,
                     field,
                 });
-            }
-            *piece = Span::text(from, text.len());
+            };
+            *piece = Span::text(len, len + written);
+            len += written;
         }
     }
+    out.truncate(len);
+    // Every piece was written as whole characters: one SIMD validation proves it to the type
+    // system (cheaper than `String::from_utf8`'s scalar one).
+    let text = simdutf8::basic::from_utf8(&out)
+        .map_err(|_| FormError::Undecodable {
+            charset: Charset::EucKr,
+            field: "(body)".to_owned(),
+        })?
+        .to_owned();
     Ok((text, pairs))
 }
 
@@ -177,24 +188,23 @@ mod tests {
 
     #[test]
     fn every_common_hangul_pair_decodes_like_encoding_rs() {
-        let table = common_hangul();
+        let table = common_hangul().unwrap();
         assert_eq!(table.len(), 2350);
-        for (i, lead) in HANGUL_LEADS.enumerate() {
-            for (j, trail) in HANGUL_TRAILS.enumerate() {
-                let pair = [lead, trail];
+        assert_eq!(&table[0], "가".as_bytes());
+        for lead in HANGUL_LEADS {
+            for trail in HANGUL_TRAILS {
+                let bytes = [b'x', lead, trail, b' '];
                 let expected = encoding_rs::EUC_KR
-                    .decode_without_bom_handling_and_without_replacement(&pair)
+                    .decode_without_bom_handling_and_without_replacement(&bytes)
                     .unwrap();
-                assert_eq!(table[i * 94 + j].to_string(), expected);
-                let mut text = String::new();
-                assert_eq!(
-                    decode_common_hangul_into(&[lead, trail], &mut text),
-                    Some(())
-                );
-                assert_eq!(text, expected);
+                let mut out = [0; 6];
+                assert_eq!(hangul_into(&bytes, table, &mut out), Some(5));
+                assert_eq!(&out[..5], expected.as_bytes());
+                // A lone lead byte is declined, and so is a buffer too short.
+                assert_eq!(hangul_into(&bytes[..2], table, &mut out), None);
+                assert_eq!(hangul_into(&bytes, table, &mut out[..4]), None);
             }
         }
-        assert_eq!(table[0], '가');
     }
 
     proptest! {
@@ -207,16 +217,20 @@ mod tests {
                 0..24,
             ),
         ) {
-            let mut fast = String::from("x");
+            let mut fast = vec![0; 40];
             let full = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&bytes);
-            match decode_common_hangul_into(&bytes, &mut fast) {
-                Some(()) => prop_assert_eq!(Some(&fast[1..]), full.as_deref()),
-                None => prop_assert_eq!(fast, "x"),
+            if let Some(n) = hangul_into(&bytes, common_hangul().unwrap(), &mut fast) {
+                prop_assert_eq!(Some(&fast[..n]), full.as_deref().map(str::as_bytes));
             }
-            // Whichever path takes it, the piece decodes as encoding_rs decodes it.
-            let mut text = String::new();
-            let ok = decode_euc_kr_into(&bytes, &mut text);
-            prop_assert_eq!(ok.then_some(text.as_str()), full.as_deref());
+            // Whichever path takes it, the piece decodes as encoding_rs decodes it, after what
+            // was there, into a buffer that may have to grow.
+            let mut out = b"<".to_vec();
+            let written = decode_euc_kr_at(&bytes, common_hangul(), &mut out, 1);
+            prop_assert_eq!(
+                written.map(|n| &out[1..1 + n]),
+                full.as_deref().map(str::as_bytes)
+            );
+            prop_assert_eq!(out[0], b'<');
         }
     }
 }

@@ -8,109 +8,21 @@ use pg_core::{
 };
 
 use super::goods;
+use super::names::{F, Known, SCALAR_COUNT, SCALARS, known};
 use super::{
     BillingKey, CancelDetails, CardDetails, CashReceipt, CashReceiptKind, Notification,
     NotificationStatus, PayMethod, Shipping,
 };
 
-/// Declares the scalar fields once: an index per field, the wire names in table order, and a
-/// `match` from name to index (the compiler's string match beats a linear scan by far).
-macro_rules! scalar_fields {
-    ($($variant:ident = $name:literal,)*) => {
-        /// A scalar field of the manual, in table order.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub(crate) enum F {
-            $($variant,)*
-        }
-
-        /// Every scalar field's wire name, in table order.
-        pub(super) const SCALARS: &[&str] = &[$($name,)*];
-
-        fn field_of(name: &str) -> Option<F> {
-            match name {
-                $($name => Some(F::$variant),)*
-                _ => None,
-            }
-        }
-    };
-}
-
-scalar_fields! {
-    TransSeq = "transSeq",
-    UserId = "userId",
-    UserName = "userName",
-    UserPhoneNo = "userPhoneNo",
-    Moid = "moid",
-    GoodsName = "goodsName",
-    GoodsAmt = "goodsAmt",
-    BuyerCode = "buyerCode",
-    BuyerName = "buyerName",
-    BuyerPhoneNo = "buyerPhoneNo",
-    PgCode = "pgCode",
-    PgName = "pgName",
-    PayMethod = "payMethod",
-    PayMethodName = "payMethodName",
-    PgMid = "pgMid",
-    PgSid = "pgSid",
-    Status = "status",
-    StatusName = "statusName",
-    PgResultCode = "pgResultCode",
-    PgResultMsg = "pgResultMsg",
-    PgAppDate = "pgAppDate",
-    PgAppTime = "pgAppTime",
-    PgTid = "pgTid",
-    ApprovalAmt = "approvalAmt",
-    ApprovalNo = "approvalNo",
-    CashReceiptType = "cashReceiptType",
-    CashReceiptTypeName = "cashReceiptTypeName",
-    CashReceiptSupplyAmt = "cashReceiptSupplyAmt",
-    CashReceiptVat = "cashReceiptVat",
-    CardNo = "cardNo",
-    CardQuota = "cardQuota",
-    CardIssueCode = "cardIssueCode",
-    CardIssueName = "cardIssueName",
-    CardAcquireCode = "cardAcquireCode",
-    CardAcquireName = "cardAcquireName",
-    CancelAmt = "cancelAmt",
-    CancelMsg = "cancelMsg",
-    CancelResultCode = "cancelResultCode",
-    CancelResultMsg = "cancelResultMsg",
-    CancelAppDate = "cancelAppDate",
-    CancelAppTime = "cancelAppTime",
-    CancelPgTid = "cancelPgTid",
-    CancelApprovalAmt = "cancelApprovalAmt",
-    CancelApprovalNo = "cancelApprovalNo",
-    GoodsSize = "goodsSize",
-    ZoneCode = "zoneCode",
-    Address = "address",
-    AddressDetail = "addressDetail",
-    RecipientName = "recipientName",
-    RecipientPhoneNo = "recipientPhoneNo",
-    Comment = "comment",
-    StateCd = "stateCd",
-    BillKey = "billKey",
-}
-
-/// The goods arrays (4.2.5), sent as repeated `name[]` (or `name`) keys.
-pub(super) const ARRAYS: [&str; 5] = [
-    "goodsCodeArray",
-    "goodsNameArray",
-    "goodsAmtArray",
-    "goodsCntArray",
-    "totalAmtArray",
-];
-
 /// Values gathered in one pass.
 pub(super) struct Raw<'a> {
     scalars: [Option<&'a str>; SCALAR_COUNT],
-    /// The goods arrays, sent as `name[]` or `name`, in order.
-    pub(super) arrays: [Vec<&'a str>; 5],
+    /// Items of the goods arrays sent as `name[]` or `name`, in order: (array, value).
+    pub(super) arrays: Vec<(usize, &'a str)>,
     /// Items sent with an index, `name[3]`: (array, index, value).
     pub(super) indexed: Vec<(usize, usize, &'a str)>,
     pub(super) extra: Vec<(CompactString, CompactString)>,
 }
-
-const SCALAR_COUNT: usize = 53;
 
 impl<'a> Raw<'a> {
     fn get(&self, f: F) -> Option<&'a str> {
@@ -189,23 +101,33 @@ impl Notification {
     pub fn from_form(form: &Form<'_>) -> Result<Notification, InvalidInput> {
         let mut raw = Raw {
             scalars: [None; SCALAR_COUNT],
-            arrays: Default::default(),
+            arrays: Vec::new(),
             indexed: Vec::new(),
             extra: Vec::new(),
         };
         for (name, value) in form.pairs() {
-            if let Some(f) = field_of(name) {
-                let slot = &mut raw.scalars[f as usize];
-                if slot.is_none() {
-                    *slot = Some(value);
+            match known(name) {
+                Some(Known::Scalar(f)) => {
+                    let slot = &mut raw.scalars[f as usize];
+                    if slot.is_none() {
+                        *slot = Some(value);
+                        continue;
+                    }
+                }
+                Some(Known::Array(array)) => {
+                    raw.arrays.push((array, value));
                     continue;
                 }
-            } else if let Some((array, index)) = goods::array_of(name) {
-                match index {
-                    None => raw.arrays[array].push(value),
-                    Some(index) => raw.indexed.push((array, index, value)),
+                // `goodsCodeArray[3]`: an item sent with its index.
+                None => {
+                    if let Some((array, index)) = goods::array_of(name) {
+                        match index {
+                            None => raw.arrays.push((array, value)),
+                            Some(index) => raw.indexed.push((array, index, value)),
+                        }
+                        continue;
+                    }
                 }
-                continue;
             }
             // Kept as received, but never a card number or a secret in full (a second
             // `cardNo`, a field the manual does not list).

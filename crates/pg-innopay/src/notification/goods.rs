@@ -2,10 +2,12 @@
 //! inconsistency (unequal lengths, a `goodsSize` that disagrees, an unreadable amount) is a
 //! warning on the notification, and the raw values are kept — never a refusal.
 
+use pg_core::text::trim;
 use pg_core::{CompactString, Warning, Won};
 
 use super::LineItem;
-use super::decode::{ARRAYS, F, Raw};
+use super::decode::Raw;
+use super::names::{ARRAYS, F};
 
 /// The most items an indexed array (`name[3]`) may address.
 const MAX_ITEMS: usize = 1000;
@@ -30,36 +32,50 @@ pub(super) fn array_of(name: &str) -> Option<(usize, Option<usize>)> {
 
 /// Zips the arrays into line items.
 pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<LineItem> {
-    let mut columns: [Vec<&str>; 5] = std::mem::take(&mut raw.arrays);
+    // The columns side by side in one buffer, each `longest` cells: items sent in order, then
+    // items sent with an index at theirs (replacing one sent in order there).
+    let mut lengths = [0usize; 5];
+    for &(array, _) in &raw.arrays {
+        lengths[array] += 1;
+    }
+    for &(array, index, _) in &raw.indexed {
+        lengths[array] = lengths[array].max(index + 1);
+    }
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    let mut cells: Vec<&str> = vec![""; 5 * longest];
+    let mut next = [0usize; 5];
+    for &(array, value) in &raw.arrays {
+        cells[array * longest + next[array]] = value;
+        next[array] += 1;
+    }
     for &(array, index, value) in &raw.indexed {
-        let column = &mut columns[array];
-        if column.len() <= index {
-            column.resize(index + 1, "");
-        }
-        column[index] = value;
+        cells[array * longest + index] = value;
     }
     // Indexed items line up by index: a column that stops early has blanks after it.
     if !raw.indexed.is_empty() {
-        let longest = columns.iter().map(Vec::len).max().unwrap_or(0);
-        for column in columns.iter_mut().filter(|c| !c.is_empty()) {
-            column.resize(longest, "");
+        for length in lengths.iter_mut().filter(|l| **l > 0) {
+            *length = longest;
         }
     }
+    let column = |array: usize, lengths: &[usize; 5]| {
+        let start = array * longest;
+        &cells[start..start + lengths[array]]
+    };
     // An array of blanks (`goodsCodeArray=`) says nothing.
-    for column in &mut columns {
-        if column.iter().all(|v| v.trim().is_empty()) {
-            column.clear();
+    for array in 0..5 {
+        if column(array, &lengths).iter().all(|v| trim(v).is_empty()) {
+            lengths[array] = 0;
         }
     }
-    let lengths: Vec<(&str, usize)> = ARRAYS
+    let sent: Vec<(&str, usize)> = ARRAYS
         .iter()
-        .zip(&columns)
-        .filter(|(_, values)| !values.is_empty())
-        .map(|(name, values)| (*name, values.len()))
+        .zip(lengths)
+        .filter(|(_, length)| *length > 0)
+        .map(|(name, length)| (*name, length))
         .collect();
-    let count = lengths.first().map_or(0, |(_, n)| *n);
-    if lengths.iter().any(|(_, n)| *n != count) {
-        let described: Vec<String> = lengths.iter().map(|(n, l)| format!("{n}: {l}")).collect();
+    let count = sent.first().map_or(0, |(_, n)| *n);
+    if sent.iter().any(|(_, n)| *n != count) {
+        let described: Vec<String> = sent.iter().map(|(n, l)| format!("{n}: {l}")).collect();
         warnings.push(Warning::new(
             "goodsCodeArray[]",
             format!(
@@ -68,7 +84,12 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
             ),
             "",
         ));
-        keep_raw(raw, &columns);
+        // Kept as received (in `extra`).
+        for (array, name) in ARRAYS.iter().enumerate() {
+            for value in column(array, &lengths) {
+                raw.extra.push((format!("{name}[]").into(), (*value).into()));
+            }
+        }
         return Vec::new();
     }
     if let Some(size) = raw.code(F::GoodsSize) {
@@ -83,10 +104,10 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
         }
     }
     let cell = |array: usize, i: usize| {
-        columns[array]
+        column(array, &lengths)
             .get(i)
             .copied()
-            .filter(|s| !s.trim().is_empty())
+            .filter(|s| !trim(s).is_empty())
     };
     let mut amount = |array: usize, i: usize| -> Option<Won> {
         let text = cell(array, i)?;
@@ -102,21 +123,11 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
     };
     (0..count)
         .map(|i| LineItem {
-            code: cell(0, i).map(|s| CompactString::from(s.trim())),
+            code: cell(0, i).map(|s| CompactString::from(trim(s))),
             name: cell(1, i).map(CompactString::from),
             amount: amount(2, i),
             count: amount(3, i).map(Won::get),
             total: amount(4, i),
         })
         .collect()
-}
-
-/// Keeps arrays that could not be zipped as received (in `extra`).
-fn keep_raw(raw: &mut Raw<'_>, columns: &[Vec<&str>; 5]) {
-    for (array, values) in columns.iter().enumerate() {
-        for value in values {
-            raw.extra
-                .push((format!("{}[]", ARRAYS[array]).into(), (*value).into()));
-        }
-    }
 }

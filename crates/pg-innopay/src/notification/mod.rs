@@ -17,6 +17,7 @@
 mod decode;
 mod encode;
 mod goods;
+mod names;
 
 use std::fmt;
 

@@ -23,6 +23,9 @@ pub(super) type Pieces = (String, Vec<(Span, Span)>);
 /// Reads the decoded buffer as UTF-8: one validation for all pieces, then a check that every
 /// piece starts and ends on a character boundary. On failure, the buffer comes back.
 pub(super) fn utf8_text(decoded: Vec<u8>, raw: Vec<(Span, Span)>) -> Result<Pieces, Split> {
+    if surely_not_utf8(&decoded) {
+        return Err((decoded, raw));
+    }
     // SIMD validation, then one copy: cheaper than `String::from_utf8`'s scalar validation.
     let text = match simdutf8::basic::from_utf8(&decoded) {
         Ok(text) => text.to_owned(),
@@ -41,6 +44,17 @@ pub(super) fn utf8_text(decoded: Vec<u8>, raw: Vec<(Span, Span)>) -> Result<Piec
         return Err((text.into_bytes(), raw));
     }
     Ok((text, raw))
+}
+
+/// Whether the first non-ASCII character of `bytes` is already invalid UTF-8, as EUC-KR text
+/// nearly always is (most Hangul lead bytes, `B0`-`BF`, cannot begin a UTF-8 character): then
+/// the whole-buffer validation, which reads to the end before failing, is skipped.
+fn surely_not_utf8(bytes: &[u8]) -> bool {
+    let Some(first) = bytes.iter().position(|b| !b.is_ascii()) else {
+        return false;
+    };
+    let window = &bytes[first..bytes.len().min(first + 8)];
+    matches!(std::str::from_utf8(window), Err(e) if e.error_len().is_some())
 }
 
 /// The name of the first pair with a piece that is not UTF-8 (the error path only).
@@ -207,7 +221,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn text_that_starts_invalid_is_not_utf8() {
+        assert!(surely_not_utf8(b"ab \xB0\xA1"));
+        assert!(surely_not_utf8("가".as_bytes().split_at(1).0.repeat(2).as_slice()));
+        // Valid, or cut short inside the window: the full validation decides.
+        assert!(!surely_not_utf8("ab 가나다라".as_bytes()));
+        assert!(!surely_not_utf8(&"가".as_bytes()[..2]));
+        assert!(!surely_not_utf8(b"plain"));
+        // EUC-KR that happens to start like UTF-8 (`C8 AB`, U+022B) is left to the full check.
+        assert!(!surely_not_utf8(b"\xC8\xAB"));
+    }
+
     proptest! {
+        /// Never says "not UTF-8" of valid UTF-8.
+        #[test]
+        fn valid_utf8_is_never_refused(text in "\\PC{0,24}") {
+            prop_assert!(!surely_not_utf8(text.as_bytes()));
+        }
+
         /// The Hangul table path gives exactly what `encoding_rs` gives, and declines what it
         /// does not cover.
         #[test]

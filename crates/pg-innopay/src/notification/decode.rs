@@ -115,6 +115,10 @@ impl Notification {
                     }
                 }
                 Some(Known::Array(array)) => {
+                    if raw.arrays.capacity() == 0 {
+                        // Room for a few items of each array at once, not grown step by step.
+                        raw.arrays.reserve(32);
+                    }
                     raw.arrays.push((array, value));
                     continue;
                 }

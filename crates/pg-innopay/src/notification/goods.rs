@@ -67,15 +67,15 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
             lengths[array] = 0;
         }
     }
-    let sent: Vec<(&str, usize)> = ARRAYS
-        .iter()
-        .zip(lengths)
-        .filter(|(_, length)| *length > 0)
-        .map(|(name, length)| (*name, length))
-        .collect();
-    let count = sent.first().map_or(0, |(_, n)| *n);
-    if sent.iter().any(|(_, n)| *n != count) {
-        let described: Vec<String> = sent.iter().map(|(n, l)| format!("{n}: {l}")).collect();
+    let sent = || {
+        ARRAYS
+            .iter()
+            .zip(lengths)
+            .filter(|(_, length)| *length > 0)
+    };
+    let count = sent().next().map_or(0, |(_, n)| n);
+    if sent().any(|(_, n)| n != count) {
+        let described: Vec<String> = sent().map(|(n, l)| format!("{n}: {l}")).collect();
         warnings.push(Warning::new(
             "goodsCodeArray[]",
             format!(

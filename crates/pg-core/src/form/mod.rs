@@ -174,6 +174,28 @@ impl<'a> Form<'a> {
         }
         // One validation of the whole body lets every undecoded piece be a plain slice of it.
         let body_str = simdutf8::basic::from_utf8(body).ok();
+        // Percent-encoded EUC-KR, declared or surely so: decoded to UTF-8 in one pass.
+        if let Some(body_str) = body_str
+            && match charset {
+                Some(Charset::EucKr) => true,
+                Some(Charset::Utf8) => false,
+                None => text::escapes_surely_not_utf8(body),
+            }
+            && let Some(form) = Form::parse_euc_kr(body, body_str, limits)
+        {
+            return Ok(form);
+        }
+        Form::parse_two_pass(body, body_str, charset, limits)
+    }
+
+    /// The general path: split and unescape, then the text as UTF-8 (detected or declared) or
+    /// EUC-KR piece by piece.
+    fn parse_two_pass(
+        body: &'a [u8],
+        body_str: Option<&'a str>,
+        charset: Option<Charset>,
+        limits: &FormLimits,
+    ) -> Result<Form<'a>, FormError> {
         let (decoded, raw) = split_and_unescape(body, body_str.is_none(), limits.max_fields)?;
         let ((text, pairs), charset) = match charset {
             Some(Charset::EucKr) => (euc_kr_text(&decoded, raw, body)?, Charset::EucKr),
@@ -195,6 +217,20 @@ impl<'a> Form<'a> {
             text,
             pairs,
             charset,
+        })
+    }
+
+    /// The one-pass EUC-KR path (see [`split::split_euc_kr`]); `None` when it does not apply.
+    fn parse_euc_kr(body: &'a [u8], body_str: &'a str, limits: &FormLimits) -> Option<Form<'a>> {
+        let (decoded, pairs) =
+            split::split_euc_kr(body, limits.max_fields, text::common_hangul()?)?;
+        // Whole characters by construction; one SIMD validation proves it to the type system.
+        let text = simdutf8::basic::from_utf8(&decoded).ok()?.to_owned();
+        Some(Form {
+            body: Cow::Borrowed(body_str),
+            text,
+            pairs,
+            charset: Charset::EucKr,
         })
     }
 
@@ -424,6 +460,62 @@ mod tests {
         let big = vec![b'a'; DEFAULT_MAX_BODY_BYTES + 1];
         assert!(matches!(parse(&big), Err(FormError::TooLarge { .. })));
         assert!(parse(&big[1..]).is_ok());
+    }
+
+    proptest! {
+        /// The one-pass EUC-KR path reads every body it takes exactly as the general path does,
+        /// whatever the declared charset; the others it leaves to it.
+        #[test]
+        fn one_pass_euc_kr_agrees_with_the_general_path(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    Just("&".to_owned()),
+                    Just("=".to_owned()),
+                    Just("+".to_owned()),
+                    "[a-z0-9]{1,4}",
+                    (0xB0u8..=0xC8, 0xA1u8..=0xFE).prop_map(|(l, t)| format!("%{l:02X}%{t:02x}")),
+                    (0x20u8..0x7F).prop_map(|b| format!("%{b:02X}")),
+                    (0x80u8..=0xFF).prop_map(|b| format!("%{b:02X}")),
+                    Just("%EA%B0%80".to_owned()),
+                    Just("%4".to_owned()),
+                    Just("가".to_owned()),
+                ],
+                0..24,
+            ),
+        ) {
+            let body = pieces.concat();
+            let limits = FormLimits { max_body_bytes: 1 << 20, max_fields: 6 };
+            for charset in [None, Some(Charset::EucKr), Some(Charset::Utf8)] {
+                let body_str = simdutf8::basic::from_utf8(body.as_bytes()).ok();
+                prop_assert_eq!(
+                    Form::parse(body.as_bytes(), charset, &limits),
+                    Form::parse_two_pass(body.as_bytes(), body_str, charset, &limits),
+                    "{:?} {:?}", body, charset
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn euc_kr_in_one_pass() {
+        // Declared, and detected from the first syllable that cannot be UTF-8 (`B1 E6` after
+        // `C8 AB`, which could).
+        for charset in [Some(Charset::EucKr), None] {
+            let form = Form::parse(
+                b"n=%C8%AB%B1%E6%B5%BF&a=128%2C500&m=x+y&g=%C1%A6%C1%D6+5kg",
+                charset,
+                &FormLimits::default(),
+            )
+            .unwrap();
+            assert_eq!(form.charset(), Charset::EucKr);
+            assert_eq!(form.get("n"), Some("홍길동"));
+            assert_eq!(form.get("a"), Some("128,500"));
+            assert_eq!(form.get("m"), Some("x y"));
+            assert_eq!(form.get("g"), Some("제주 5kg"));
+        }
+        assert!(text::escapes_surely_not_utf8(b"a=%2C&n=%C8%AB%B1%E6"));
+        assert!(!text::escapes_surely_not_utf8(b"a=%2C&n=%EA%B0%80"));
+        assert!(!text::escapes_surely_not_utf8(b"a=1&b=2"));
     }
 
     #[test]

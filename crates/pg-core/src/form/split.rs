@@ -68,6 +68,26 @@ pub(super) fn split_and_unescape(
     copy_all: bool,
     max_fields: usize,
 ) -> Result<Split, FormError> {
+    split::<false>(body, copy_all, max_fields, &[])
+}
+
+/// [`split_and_unescape`] for a percent-encoded (ASCII) body whose escapes are EUC-KR, turning
+/// each escaped Hangul syllable (`%B0%A1`) straight into UTF-8 by `table` in the same pass.
+/// `None` at anything this does not cover (a raw non-ASCII byte, an escaped byte that is not
+/// ASCII or common Hangul, a malformed escape, too many fields): the caller then takes the
+/// general path, which decodes or refuses it exactly.
+pub(super) fn split_euc_kr(body: &[u8], max_fields: usize, table: &[[u8; 3]]) -> Option<Split> {
+    split::<true>(body, false, max_fields, table).ok()
+}
+
+/// The splitter; with `EUC_KR`, escaped bytes are read as EUC-KR and written as UTF-8.
+#[inline(always)]
+fn split<const EUC_KR: bool>(
+    body: &[u8],
+    copy_all: bool,
+    max_fields: usize,
+    table: &[[u8; 3]],
+) -> Result<Split, FormError> {
     let n = body.len();
     let mut pairs: Vec<(Span, Span)> = Vec::with_capacity(64);
     // Decoding never makes a piece longer, so the output fits in the body's length. It is
@@ -81,9 +101,9 @@ pub(super) fn split_and_unescape(
             i += 1;
             continue;
         }
-        let (name, end) = read_piece(body, i, true, copy_all, out, &mut len)?;
+        let (name, end) = read_piece::<EUC_KR>(body, i, true, copy_all, out, &mut len, table)?;
         let (value, end) = match body.get(end) {
-            Some(b'=') => read_piece(body, end + 1, false, copy_all, out, &mut len)?,
+            Some(b'=') => read_piece::<EUC_KR>(body, end + 1, false, copy_all, out, &mut len, table)?,
             _ => (Span::body(end, end), end),
         };
         if pairs.len() == max_fields {
@@ -117,13 +137,14 @@ fn copy_run(body: &[u8], from: usize, to: usize, out: &mut [u8], len: usize) -> 
 /// Reads one piece from `start` up to `&` (or `=` for a name) or the end; returns it and the
 /// index of its terminator. Decoded bytes go to `out[*len..]`.
 #[inline(always)]
-fn read_piece(
+fn read_piece<const EUC_KR: bool>(
     body: &[u8],
     start: usize,
     is_name: bool,
     copy_all: bool,
     out: &mut [u8],
     len: &mut usize,
+    table: &[[u8; 3]],
 ) -> Result<(Span, usize), FormError> {
     let mut i = scan_plain(body, start);
     let ends_here = match body.get(i) {
@@ -140,6 +161,37 @@ fn read_piece(
         match body.get(i) {
             None | Some(b'&') => break,
             Some(b'=') if is_name => break,
+            Some(b'%') if EUC_KR => {
+                // ASCII, or a syllable of two escapes; written as UTF-8, never longer than the
+                // six bytes it was sent as.
+                while let Some(b'%') = body.get(i) {
+                    let byte = escaped_byte(body.get(i + 1..i + 3))
+                        .ok_or(FormError::BadEscape { position: i })?;
+                    if byte.is_ascii() {
+                        if let Some(slot) = out.get_mut(at) {
+                            *slot = byte;
+                        }
+                        at += 1;
+                        i += 3;
+                        continue;
+                    }
+                    let utf8 = match body.get(i + 3..i + 6) {
+                        Some(&[b'%', h, l]) => escaped_byte(Some(&[h, l]))
+                            .and_then(|trail| super::text::syllable(table, byte, trail)),
+                        _ => None,
+                    }
+                    .ok_or(FormError::BadEscape { position: i })?;
+                    if let Some(dest) = out.get_mut(at..at + 3) {
+                        dest.copy_from_slice(utf8);
+                    }
+                    at += 3;
+                    i += 6;
+                }
+            }
+            // A raw non-ASCII byte is not for this path.
+            Some(&b) if EUC_KR && !b.is_ascii() => {
+                return Err(FormError::BadEscape { position: i });
+            }
             Some(b'%') => {
                 // Escapes come in runs (three per Hangul syllable in UTF-8, two in EUC-KR):
                 // decode the run, three escapes per step while they are.
@@ -208,6 +260,11 @@ pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
     }
     out.extend_from_slice(rest);
     Ok(Cow::Owned(out))
+}
+
+/// The byte two hex digits spell, if they are hex digits.
+pub(super) fn hex_pair(h: u8, l: u8) -> Option<u8> {
+    escaped_byte(Some(&[h, l]))
 }
 
 /// The byte of the two hex digits after a `%`; `None` when they are missing or not hex.

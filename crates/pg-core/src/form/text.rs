@@ -49,12 +49,43 @@ pub(super) fn utf8_text(decoded: Vec<u8>, raw: Vec<(Span, Span)>) -> Result<Piec
 /// Whether the first non-ASCII character of `bytes` is already invalid UTF-8, as EUC-KR text
 /// nearly always is (most Hangul lead bytes, `B0`-`BF`, cannot begin a UTF-8 character): then
 /// the whole-buffer validation, which reads to the end before failing, is skipped.
-fn surely_not_utf8(bytes: &[u8]) -> bool {
+pub(super) fn surely_not_utf8(bytes: &[u8]) -> bool {
     let Some(first) = bytes.iter().position(|b| !b.is_ascii()) else {
         return false;
     };
     let window = &bytes[first..bytes.len().min(first + 8)];
     matches!(std::str::from_utf8(window), Err(e) if e.error_len().is_some())
+}
+
+/// Whether the first escaped non-ASCII bytes of a percent-encoded body are already invalid
+/// UTF-8 (see [`surely_not_utf8`]): they begin a character, since what precedes an escape in
+/// the decoded text is ASCII or a whole character sent raw.
+pub(super) fn escapes_surely_not_utf8(body: &[u8]) -> bool {
+    let mut window = [0u8; 8];
+    let mut len = 0;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'%', body.get(i..).unwrap_or_default()) {
+        i += at;
+        // A run of escapes from the first that is not ASCII, up to eight bytes.
+        while let Some(&[b'%', h, l]) = body.get(i..i + 3) {
+            let Some(byte) = super::split::hex_pair(h, l) else {
+                break;
+            };
+            if len > 0 || !byte.is_ascii() {
+                window[len] = byte;
+                len += 1;
+                if len == window.len() {
+                    break;
+                }
+            }
+            i += 3;
+        }
+        if len > 0 {
+            return surely_not_utf8(&window[..len]);
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The name of the first pair with a piece that is not UTF-8 (the error path only).
@@ -103,7 +134,7 @@ const HANGUL_TRAILS: std::ops::RangeInclusive<u8> = 0xA1..=0xFE;
 /// What `encoding_rs` decodes each KS X 1001 Hangul pair to, in UTF-8 (three bytes each),
 /// computed once from it so the two cannot disagree; `None` if some pair did not decode to one
 /// syllable (then only `encoding_rs` is used).
-fn common_hangul() -> Option<&'static [[u8; 3]]> {
+pub(super) fn common_hangul() -> Option<&'static [[u8; 3]]> {
     static TABLE: std::sync::OnceLock<Option<Vec<[u8; 3]>>> = std::sync::OnceLock::new();
     TABLE
         .get_or_init(|| {
@@ -123,6 +154,18 @@ fn common_hangul() -> Option<&'static [[u8; 3]]> {
         .as_deref()
 }
 
+/// The UTF-8 of the common Hangul syllable `lead trail` in EUC-KR, if it is one.
+#[inline(always)]
+pub(super) fn syllable(table: &[[u8; 3]], lead: u8, trail: u8) -> Option<&[u8; 3]> {
+    if !(HANGUL_LEADS.contains(&lead) && HANGUL_TRAILS.contains(&trail)) {
+        return None;
+    }
+    table.get(
+        usize::from(lead - HANGUL_LEADS.start()) * HANGUL_TRAILS.len()
+            + usize::from(trail - HANGUL_TRAILS.start()),
+    )
+}
+
 /// Writes `bytes` as UTF-8 into `out` when they are ASCII and common Hangul only (what Korean
 /// names, goods and addresses are), by table; the length written, or `None` at anything else
 /// (or when `out` is too short), which `encoding_rs` then decodes in full. EUC-KR is
@@ -139,13 +182,8 @@ fn hangul_into(bytes: &[u8], table: &[[u8; 3]], out: &mut [u8]) -> Option<usize>
             continue;
         }
         let trail = *bytes.get(i + 1)?;
-        if !(HANGUL_LEADS.contains(&b) && HANGUL_TRAILS.contains(&trail)) {
-            return None;
-        }
-        let index = usize::from(b - HANGUL_LEADS.start()) * HANGUL_TRAILS.len()
-            + usize::from(trail - HANGUL_TRAILS.start());
         out.get_mut(len..len + 3)?
-            .copy_from_slice(table.get(index)?);
+            .copy_from_slice(syllable(table, b, trail)?);
         len += 3;
         i += 2;
     }

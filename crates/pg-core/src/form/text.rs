@@ -61,31 +61,29 @@ pub(super) fn surely_not_utf8(bytes: &[u8]) -> bool {
 /// UTF-8 (see [`surely_not_utf8`]): they begin a character, since what precedes an escape in
 /// the decoded text is ASCII or a whole character sent raw.
 pub(super) fn escapes_surely_not_utf8(body: &[u8]) -> bool {
+    // The first escape of a byte above 0x7F: `%` and a first hex digit of 8 to F.
+    let Some(first) = body
+        .windows(2)
+        .position(|w| w[0] == b'%' && matches!(w[1], b'8'..=b'9' | b'A'..=b'F' | b'a'..=b'f'))
+    else {
+        return false;
+    };
+    // Up to eight bytes of the run of escapes it begins.
     let mut window = [0u8; 8];
     let mut len = 0;
-    let mut i = 0;
-    while let Some(at) = memchr::memchr(b'%', body.get(i..).unwrap_or_default()) {
-        i += at;
-        // A run of escapes from the first that is not ASCII, up to eight bytes.
-        while let Some(&[b'%', h, l]) = body.get(i..i + 3) {
-            let Some(byte) = super::split::hex_pair(h, l) else {
-                break;
-            };
-            if len > 0 || !byte.is_ascii() {
-                window[len] = byte;
-                len += 1;
-                if len == window.len() {
-                    break;
+    for escape in body[first..].chunks(3).take(window.len()) {
+        match escape {
+            &[b'%', h, l] => match super::split::hex_pair(h, l) {
+                Some(byte) => {
+                    window[len] = byte;
+                    len += 1;
                 }
-            }
-            i += 3;
+                None => break,
+            },
+            _ => break,
         }
-        if len > 0 {
-            return surely_not_utf8(&window[..len]);
-        }
-        i += 1;
     }
-    false
+    len > 0 && surely_not_utf8(&window[..len])
 }
 
 /// The name of the first pair with a piece that is not UTF-8 (the error path only).

@@ -89,7 +89,9 @@ fn split<const EUC_KR: bool>(
     table: &[[u8; 3]],
 ) -> Result<Split, FormError> {
     let n = body.len();
-    let mut pairs: Vec<(Span, Span)> = Vec::with_capacity(64);
+    // Room for a pair per 16 bytes (what real notifications average at least), at most 64:
+    // a small body does not pay for a large allocation, a large one grows if it must.
+    let mut pairs: Vec<(Span, Span)> = Vec::with_capacity((n / 16 + 4).min(64));
     // Decoding never makes a piece longer, so the output fits in the body's length. It is
     // written through a slice with its length in a local, so both stay in registers.
     let mut decoded = vec![0; n];

@@ -62,10 +62,12 @@ pub(super) fn surely_not_utf8(bytes: &[u8]) -> bool {
 /// the decoded text is ASCII or a whole character sent raw.
 pub(super) fn escapes_surely_not_utf8(body: &[u8]) -> bool {
     // The first escape of a byte above 0x7F: `%` and a first hex digit of 8 to F.
-    let Some(first) = body
-        .windows(2)
-        .position(|w| w[0] == b'%' && matches!(w[1], b'8'..=b'9' | b'A'..=b'F' | b'a'..=b'f'))
-    else {
+    let Some(first) = memchr::memchr_iter(b'%', body).find(|&at| {
+        matches!(
+            body.get(at + 1),
+            Some(b'8'..=b'9' | b'A'..=b'F' | b'a'..=b'f')
+        )
+    }) else {
         return false;
     };
     // Up to eight bytes of the run of escapes it begins.

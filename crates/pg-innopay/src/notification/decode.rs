@@ -83,11 +83,13 @@ impl Notification {
     /// A notification without `moid`, `pgTid`, `status`, or an amount (`approvalAmt` or
     /// `goodsAmt`) is invalid; so is a malformed amount, and goods arrays of unequal length or
     /// disagreeing with `goodsSize`. Every such problem is reported at once.
+    #[inline]
     pub fn decode(body: &[u8], content_type: Option<&str>) -> Result<Notification, InvalidInput> {
         Notification::decode_with_limits(body, content_type, &FormLimits::default())
     }
 
     /// [`Notification::decode`] with explicit body limits.
+    #[inline]
     pub fn decode_with_limits(
         body: &[u8],
         content_type: Option<&str>,

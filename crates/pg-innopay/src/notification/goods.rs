@@ -32,6 +32,9 @@ pub(super) fn array_of(name: &str) -> Option<(usize, Option<usize>)> {
 
 /// Zips the arrays into line items.
 pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<LineItem> {
+    if raw.arrays.is_empty() && raw.indexed.is_empty() && raw.code(F::GoodsSize).is_none() {
+        return Vec::new();
+    }
     // The columns side by side in one buffer, each `longest` cells: items sent in order, then
     // items sent with an index at theirs (replacing one sent in order there).
     let mut lengths = [0usize; 5];

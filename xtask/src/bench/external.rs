@@ -247,6 +247,9 @@ impl External {
             "\n==> wrk: {} (2 processes x {CONNECTIONS} connections, {} s)",
             config.name, self.seconds
         );
+        // Dirty pages left by the builds before would otherwise be written back inside the
+        // receivers' fsyncs (ext4 commits them together) and show up as their latency.
+        let _ = Command::new("sync").status();
         let before = ticks(&config.servers);
         let children: Vec<Child> = config
             .ports

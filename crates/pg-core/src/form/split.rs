@@ -105,7 +105,9 @@ fn split<const EUC_KR: bool>(
         }
         let (name, end) = read_piece::<EUC_KR>(body, i, true, copy_all, out, &mut len, table)?;
         let (value, end) = match body.get(end) {
-            Some(b'=') => read_piece::<EUC_KR>(body, end + 1, false, copy_all, out, &mut len, table)?,
+            Some(b'=') => {
+                read_piece::<EUC_KR>(body, end + 1, false, copy_all, out, &mut len, table)?
+            }
             _ => (Span::body(end, end), end),
         };
         if pairs.len() == max_fields {

@@ -262,7 +262,9 @@ mod tests {
     #[test]
     fn text_that_starts_invalid_is_not_utf8() {
         assert!(surely_not_utf8(b"ab \xB0\xA1"));
-        assert!(surely_not_utf8("가".as_bytes().split_at(1).0.repeat(2).as_slice()));
+        assert!(surely_not_utf8(
+            "가".as_bytes().split_at(1).0.repeat(2).as_slice()
+        ));
         // Valid, or cut short inside the window: the full validation decides.
         assert!(!surely_not_utf8("ab 가나다라".as_bytes()));
         assert!(!surely_not_utf8(&"가".as_bytes()[..2]));

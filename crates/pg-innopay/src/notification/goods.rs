@@ -70,12 +70,7 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
             lengths[array] = 0;
         }
     }
-    let sent = || {
-        ARRAYS
-            .iter()
-            .zip(lengths)
-            .filter(|(_, length)| *length > 0)
-    };
+    let sent = || ARRAYS.iter().zip(lengths).filter(|(_, length)| *length > 0);
     let count = sent().next().map_or(0, |(_, n)| n);
     if sent().any(|(_, n)| n != count) {
         let described: Vec<String> = sent().map(|(n, l)| format!("{n}: {l}")).collect();
@@ -90,7 +85,8 @@ pub(super) fn decode(raw: &mut Raw<'_>, warnings: &mut Vec<Warning>) -> Vec<Line
         // Kept as received (in `extra`).
         for (array, name) in ARRAYS.iter().enumerate() {
             for value in column(array, &lengths) {
-                raw.extra.push((format!("{name}[]").into(), (*value).into()));
+                raw.extra
+                    .push((format!("{name}[]").into(), (*value).into()));
             }
         }
         return Vec::new();

@@ -231,9 +231,23 @@ mod tests {
     #[test]
     fn other_names_are_not_found() {
         for name in [
-            "", "m", "moi", "moid ", "Moid", "MOID", "moid[]", "goodsCodeArray[0]",
-            "goodsCodeArray[", "goodsCodeArra[]", "buyerEmail", "pgTID", "pgTi", "cardNo\0",
-            "가나다라", "transSeqX", "xtransSeq",
+            "",
+            "m",
+            "moi",
+            "moid ",
+            "Moid",
+            "MOID",
+            "moid[]",
+            "goodsCodeArray[0]",
+            "goodsCodeArray[",
+            "goodsCodeArra[]",
+            "buyerEmail",
+            "pgTID",
+            "pgTi",
+            "cardNo\0",
+            "가나다라",
+            "transSeqX",
+            "xtransSeq",
         ] {
             assert_eq!(known(name), None, "{name:?}");
         }

@@ -474,6 +474,9 @@ mod tests {
                     Just("+".to_owned()),
                     "[a-z0-9]{1,4}",
                     (0xB0u8..=0xC8, 0xA1u8..=0xFE).prop_map(|(l, t)| format!("%{l:02X}%{t:02x}")),
+                    // CP949 extensions, symbols, Hanja, and pairs that are no character.
+                    (0x81u8..=0xFE, prop_oneof![0x41u8..=0x5A, 0x61u8..=0x7A, 0x81u8..=0xFE])
+                        .prop_map(|(l, t)| format!("%{l:02X}%{t:02X}")),
                     (0x20u8..0x7F).prop_map(|b| format!("%{b:02X}")),
                     (0x80u8..=0xFF).prop_map(|b| format!("%{b:02X}")),
                     Just("%EA%B0%80".to_owned()),
@@ -513,6 +516,9 @@ mod tests {
             assert_eq!(form.get("m"), Some("x y"));
             assert_eq!(form.get("g"), Some("제주 5kg"));
         }
+        // A CP949-only syllable (똠, 0x8C 0x63) and a symbol (※, 0xA1 0xD8) in the same pass.
+        let form = Form::parse(b"n=%8C%63%B0%A1%A1%D8", None, &FormLimits::default()).unwrap();
+        assert_eq!((form.get("n"), form.charset()), (Some("똠가※"), Charset::EucKr));
         assert!(text::escapes_surely_not_utf8(b"a=%2C&n=%C8%AB%B1%E6"));
         assert!(!text::escapes_surely_not_utf8(b"a=%2C&n=%EA%B0%80"));
         assert!(!text::escapes_surely_not_utf8(b"a=1&b=2"));

@@ -166,8 +166,9 @@ fn read_piece<const EUC_KR: bool>(
             None | Some(b'&') => break,
             Some(b'=') if is_name => break,
             Some(b'%') if EUC_KR => {
-                // ASCII, or a syllable of two escapes; written as UTF-8, never longer than the
-                // six bytes it was sent as.
+                // ASCII, or a character of two escapes (a common Hangul syllable by table, any
+                // other by `encoding_rs`); written as UTF-8, at most three bytes for the six
+                // it was sent as.
                 while let Some(b'%') = body.get(i) {
                     let byte = escaped_byte(body.get(i + 1..i + 3))
                         .ok_or(FormError::BadEscape { position: i })?;
@@ -179,16 +180,16 @@ fn read_piece<const EUC_KR: bool>(
                         i += 3;
                         continue;
                     }
-                    let utf8 = match body.get(i + 3..i + 6) {
+                    let (utf8, n) = match body.get(i + 3..i + 6) {
                         Some(&[b'%', h, l]) => escaped_byte(Some(&[h, l]))
-                            .and_then(|trail| super::text::syllable(table, byte, trail)),
+                            .and_then(|trail| super::text::euc_kr_pair(table, byte, trail)),
                         _ => None,
                     }
                     .ok_or(FormError::BadEscape { position: i })?;
-                    if let Some(dest) = out.get_mut(at..at + 3) {
-                        dest.copy_from_slice(utf8);
+                    if let Some(dest) = out.get_mut(at..at + n) {
+                        dest.copy_from_slice(&utf8[..n]);
                     }
-                    at += 3;
+                    at += n;
                     i += 6;
                 }
             }

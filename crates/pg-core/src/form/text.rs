@@ -166,6 +166,21 @@ pub(super) fn syllable(table: &[[u8; 3]], lead: u8, trail: u8) -> Option<&[u8; 3
     )
 }
 
+/// The UTF-8 of the EUC-KR (CP949) character `lead trail` and its length: a common Hangul
+/// syllable by table, any other through `encoding_rs`; `None` when the pair is not one
+/// character.
+#[inline(always)]
+pub(super) fn euc_kr_pair(table: &[[u8; 3]], lead: u8, trail: u8) -> Option<([u8; 3], usize)> {
+    if let Some(utf8) = syllable(table, lead, trail) {
+        return Some((*utf8, 3));
+    }
+    let pair = [lead, trail];
+    let text = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair)?;
+    let mut utf8 = [0; 3];
+    utf8.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+    (text.chars().count() == 1).then_some((utf8, text.len()))
+}
+
 /// Writes `bytes` as UTF-8 into `out` when they are ASCII and common Hangul only (what Korean
 /// names, goods and addresses are), by table; the length written, or `None` at anything else
 /// (or when `out` is too short), which `encoding_rs` then decodes in full. EUC-KR is

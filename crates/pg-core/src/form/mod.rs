@@ -518,7 +518,10 @@ mod tests {
         }
         // A CP949-only syllable (똠, 0x8C 0x63) and a symbol (※, 0xA1 0xD8) in the same pass.
         let form = Form::parse(b"n=%8C%63%B0%A1%A1%D8", None, &FormLimits::default()).unwrap();
-        assert_eq!((form.get("n"), form.charset()), (Some("똠가※"), Charset::EucKr));
+        assert_eq!(
+            (form.get("n"), form.charset()),
+            (Some("똠가※"), Charset::EucKr)
+        );
         assert!(text::escapes_surely_not_utf8(b"a=%2C&n=%C8%AB%B1%E6"));
         assert!(!text::escapes_surely_not_utf8(b"a=%2C&n=%EA%B0%80"));
         assert!(!text::escapes_surely_not_utf8(b"a=1&b=2"));

@@ -186,8 +186,11 @@ fn read_piece<const EUC_KR: bool>(
                         _ => None,
                     }
                     .ok_or(FormError::BadEscape { position: i })?;
-                    if let Some(dest) = out.get_mut(at..at + n) {
-                        dest.copy_from_slice(&utf8[..n]);
+                    // Three bytes written whatever the character's length (a fixed-size copy,
+                    // not a `memcpy` call): the six read leave room, and what lies past `n` is
+                    // overwritten next or cut off.
+                    if let Some(dest) = out.get_mut(at..at + 3) {
+                        dest.copy_from_slice(&utf8);
                     }
                     at += n;
                     i += 6;

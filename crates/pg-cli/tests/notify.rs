@@ -6,7 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -35,9 +35,8 @@ fn post(port: u16, path: &str, body: &str) -> (u16, String) {
     (status, body)
 }
 
-fn serve(port: u16, db: &str, logs: &std::path::Path) -> std::process::Child {
+fn serve(db: &str, logs: &std::path::Path) -> Server {
     serve_with(
-        port,
         db,
         logs,
         &[
@@ -52,21 +51,23 @@ fn serve(port: u16, db: &str, logs: &std::path::Path) -> std::process::Child {
     )
 }
 
-fn serve_with(
+/// A running `pgkit notify serve`, its port, and its stderr as it is written.
+struct Server {
+    child: std::process::Child,
     port: u16,
-    db: &str,
-    logs: &std::path::Path,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> std::process::Child {
-    let listen = format!("127.0.0.1:{port}");
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts a receiver on a port the system chooses and reads the port from its banner (a port
+/// picked beforehand could be taken by another test's receiver in between).
+fn serve_with(db: &str, logs: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let log_dir = logs.to_str().unwrap();
-    let child = pgkit()
+    let mut child = pgkit()
         .args([
             "notify",
             "serve",
             "--listen",
-            &listen,
+            "127.0.0.1:0",
             "--db",
             db,
             "--log-dir",
@@ -78,36 +79,49 @@ fn serve_with(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "notify serve did not start");
-        std::thread::sleep(Duration::from_millis(20));
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap_or_default();
+                let port = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
+                let _ = port_tx.send(port);
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(20))
+        .ok()
+        .flatten()
+        .expect("notify serve did not say where it listens");
+    Server {
+        child,
+        port,
+        stderr,
     }
-    child
 }
 
-fn stop(child: std::process::Child) -> String {
-    stop_with_stderr(child).0
+fn stop(server: Server) -> String {
+    stop_with_stderr(server).0
 }
 
 /// Stops the receiver (SIGTERM); its stdout and stderr.
-fn stop_with_stderr(child: std::process::Child) -> (String, String) {
+fn stop_with_stderr(server: Server) -> (String, String) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "clean shutdown: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = server.child.wait_with_output().unwrap();
+    let stderr = server.stderr.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "clean shutdown: {stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
 }
 
 fn innopay_body(n: u32) -> String {
@@ -122,8 +136,8 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("events.db").display());
     let logs = dir.path().join("logs");
-    let port = free_port();
-    let child = serve(port, &db, &logs);
+    let child = serve(&db, &logs);
+    let port = child.port;
     for n in 0..5 {
         for _ in 0..2 {
             assert_eq!(
@@ -144,7 +158,8 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
     let stopped = stop(child);
     assert!(stopped.contains("events stored: 6 processed"), "{stopped}");
 
-    let child = serve(port, &db, &logs);
+    let child = serve(&db, &logs);
+    let port = child.port;
     for n in 3..8 {
         // One lenient field the gateway got wrong: acknowledged, kept as a warning.
         let body = innopay_body(n) + if n == 6 { "&cashReceiptVat=1.5" } else { "" };
@@ -224,10 +239,8 @@ fn notify_serve_stores_each_event_once_across_a_restart() {
 fn each_gateway_has_its_own_allowlist() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("events.db").display());
-    let port = free_port();
     // Innopay only from 10.0.0.0/8; Smartro from here and Smartro's servers.
     let child = serve_with(
-        port,
         &db,
         &dir.path().join("logs"),
         &[
@@ -240,6 +253,7 @@ fn each_gateway_has_its_own_allowlist() {
         ],
         &[],
     );
+    let port = child.port;
     let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
     assert_eq!(status, 403, "{body}");
     let smartro =
@@ -278,9 +292,8 @@ fn failures_are_logged_on_stderr_as_text_or_json() {
         // Today's raw-log file cannot be opened: a directory stands where it should be.
         let log = pg_notify::RawLog::open(&logs).unwrap();
         std::fs::create_dir_all(log.file_for(time::OffsetDateTime::now_utc())).unwrap();
-        let port = free_port();
-        let child = serve_with(port, &db, &logs, &[], &[("PGKIT_LOG_FORMAT", format)]);
-        let (status, body) = post(port, "/innopay/notify", &innopay_body(1));
+        let child = serve_with(&db, &logs, &[], &[("PGKIT_LOG_FORMAT", format)]);
+        let (status, body) = post(child.port, "/innopay/notify", &innopay_body(1));
         assert_eq!(
             status, 500,
             "without its raw-log line a delivery is not acknowledged: {body}"

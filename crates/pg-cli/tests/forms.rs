@@ -5,28 +5,11 @@ mod common;
 use common::*;
 
 /// `pgkit smartro form` with every required field.
-const SMARTRO_FORM: &[&str] = &[
-    "smartro",
-    "form",
-    "--moid",
-    "M1",
-    "--amount",
-    "1004",
-    "--goods-name",
-    "상품",
-    "--mall-user-id",
-    "user01",
-    "--buyer-name",
-    "구매자",
-    "--buyer-phone",
-    "01099991111",
-    "--buyer-email",
-    "a@b.kr",
-    "--return-url",
-    "https://shop.example/r",
-    "--stop-url",
-    "https://shop.example/s",
-];
+fn smartro_form() -> Vec<&'static str> {
+    let mut list = vec!["smartro", "form", "--buyer-email", "a@b.kr"];
+    list.extend_from_slice(SMARTRO_FORM_FLAGS);
+    list
+}
 
 #[test]
 fn web_link_and_form_need_no_network() {
@@ -73,7 +56,7 @@ fn web_link_and_form_need_no_network() {
         r.stdout
             .contains("<form id=\"innopay-web-link\" method=\"post\"")
     );
-    let mut c = args(pgkit(), &[SMARTRO_FORM, &["--json"]].concat());
+    let mut c = args(pgkit(), &[&smartro_form()[..], &["--json"]].concat());
     smartro_env(&mut c, "test");
     let v = json(&run(c, b"").stdout);
     let fields = &v["result"]["fields"];
@@ -81,7 +64,7 @@ fn web_link_and_form_need_no_network() {
     assert_eq!(fields["EncryptData"].as_str().unwrap().len(), 44);
     let mut c = args(
         pgkit(),
-        &[SMARTRO_FORM, &["--html", "--device", "mobile"]].concat(),
+        &[&smartro_form()[..], &["--html", "--device", "mobile"]].concat(),
     );
     smartro_env(&mut c, "live");
     let page = run(c, b"").stdout;

@@ -5,26 +5,6 @@ mod common;
 
 use common::*;
 
-/// `smartro form`'s required flags but the e-mail, which each case gives.
-const SMARTRO_FORM: &[&str] = &[
-    "--moid",
-    "M1",
-    "--amount",
-    "1004",
-    "--goods-name",
-    "상품",
-    "--mall-user-id",
-    "u1",
-    "--buyer-name",
-    "홍길동",
-    "--buyer-phone",
-    "01012341234",
-    "--return-url",
-    "https://shop.example/return",
-    "--stop-url",
-    "https://shop.example/stop",
-];
-
 #[test]
 fn bad_input_exits_2_naming_the_field() {
     let cases: Vec<(Vec<&str>, &[u8], &str)> = vec![
@@ -146,17 +126,17 @@ fn bad_input_exits_2_naming_the_field() {
             "--merchant-key must not be empty",
         ),
         (
-            [&["smartro", "form", "--merchant-key", " ", "--buyer-email", "a@b.kr"][..], SMARTRO_FORM].concat(),
+            [&["smartro", "form", "--merchant-key", " ", "--buyer-email", "a@b.kr"][..], SMARTRO_FORM_FLAGS].concat(),
             b"",
             "--merchant-key must not be empty",
         ),
         (
-            [&["smartro", "form", "--sandbox", "--buyer-email", "buyer.example.kr"][..], SMARTRO_FORM].concat(),
+            [&["smartro", "form", "--sandbox", "--buyer-email", "buyer.example.kr"][..], SMARTRO_FORM_FLAGS].concat(),
             b"",
             "--buyer-email (BuyerEmail) must be an e-mail address",
         ),
         (
-            [&["smartro", "form", "--sandbox", "--environment", "test", "--buyer-email", "a@b.kr"][..], SMARTRO_FORM].concat(),
+            [&["smartro", "form", "--sandbox", "--environment", "test", "--buyer-email", "a@b.kr"][..], SMARTRO_FORM_FLAGS].concat(),
             b"",
             "environment must be the simulator's base URL",
         ),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Row, Target};
+use super::{Row, Target, checked_stdout};
 use crate::services::Postgres;
 use crate::{Result, on_path};
 
@@ -333,20 +333,26 @@ impl External {
         Ok(summary)
     }
 
+    /// One `pgkit notify serve` over `db`, on a port of its own, loaded by both generators.
+    fn one_receiver(&self, name: &'static str, db: String) -> Result<Config> {
+        let port = free_port()?;
+        Ok(Config {
+            name,
+            servers: vec![self.pgkit(port, &db)?],
+            ports: [port, port],
+            db: Some(db),
+        })
+    }
+
     /// Events in a store, by `pgkit notify export`.
     fn count(&self, db: &str) -> Result<u64> {
-        let out = Command::new(self.bin_dir.join("pgkit"))
-            .args(["notify", "export", "--db", db])
-            .env("PGKIT_LOG", "error")
-            .output()?;
-        if !out.status.success() {
-            return Err(format!(
-                "pgkit notify export failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
-        }
-        Ok(out.stdout.iter().filter(|&&b| b == b'\n').count() as u64)
+        let stdout = checked_stdout(
+            Command::new(self.bin_dir.join("pgkit"))
+                .args(["notify", "export", "--db", db])
+                .env("PGKIT_LOG", "error"),
+            "pgkit notify export",
+        )?;
+        Ok(stdout.iter().filter(|&&b| b == b'\n').count() as u64)
     }
 
     /// Every configuration, one after the other (PostgreSQL ones when `pg` is running).
@@ -366,27 +372,15 @@ impl External {
         results.push(self.load(&bare, 1)?);
         drop(bare);
 
-        let port = free_port()?;
         let db = format!("sqlite://{}", self.work.join("receiver.db").display());
-        let sqlite = Config {
-            name: "pgkit_sqlite",
-            servers: vec![self.pgkit(port, &db)?],
-            ports: [port, port],
-            db: Some(db),
-        };
+        let sqlite = self.one_receiver("pgkit_sqlite", db)?;
         results.push(self.load(&sqlite, 2)?);
         drop(sqlite);
 
         if let Some(pg) = pg {
             let stamp = std::process::id();
-            let port = free_port()?;
             let db = pg.create_database(&format!("bench_one_{stamp}"))?;
-            let one = Config {
-                name: "pgkit_postgres",
-                servers: vec![self.pgkit(port, &db)?],
-                ports: [port, port],
-                db: Some(db),
-            };
+            let one = self.one_receiver("pgkit_postgres", db)?;
             results.push(self.load(&one, 3)?);
             drop(one);
 

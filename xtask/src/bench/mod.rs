@@ -261,6 +261,15 @@ fn criterion_ns(root: &Path, id: &str) -> Option<f64> {
     v["median"]["point_estimate"].as_f64()
 }
 
+/// What `command` printed on stdout; an error naming `what`, with its stderr, when it fails.
+fn checked_stdout(command: &mut Command, what: &str) -> Result<Vec<u8>> {
+    let output = command.output()?;
+    if !output.status.success() {
+        return Err(format!("{what} failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    Ok(output.stdout)
+}
+
 fn command_json(program: &str, args: &[&str], dir: &Path) -> Option<Value> {
     println!("\n==> {program} {}", args.join(" "));
     let out = Command::new(program)

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use super::checked_stdout;
 use crate::Result;
 
 /// Manual 2.2's request, `{n}` making each order number unique.
@@ -29,24 +30,18 @@ pub(super) fn run(bin_dir: &Path, seconds: &str) -> Result<(Value, Value)> {
         .map_err(|e| format!("sandbox-bench did not print its addresses: {e}"))?;
     let load = |addr: &Value| -> Result<Value> {
         let url = format!("http://{}/api/smsPayApi", addr.as_str().unwrap_or_default());
-        let output = Command::new(bin_dir.join("http-load"))
-            .args([
+        let stdout = checked_stdout(
+            Command::new(bin_dir.join("http-load")).args([
                 &url,
                 BODY,
                 "application/json",
                 "\"resultCode\":\"0000\"",
                 seconds,
                 "50",
-            ])
-            .output()?;
-        if !output.status.success() {
-            return Err(format!(
-                "http-load failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-        Ok(serde_json::from_slice(&output.stdout)?)
+            ]),
+            "http-load",
+        )?;
+        Ok(serde_json::from_slice(&stdout)?)
     };
     let results = load(&addrs["bare"]).and_then(|bare| Ok((bare, load(&addrs["sandbox"])?)));
     // Closing stdin stops the server.

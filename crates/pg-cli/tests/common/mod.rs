@@ -14,6 +14,26 @@ use serde_json::Value;
 pub const KEY32: &str = "0123456789abcdef0123456789abcdef";
 pub const MERCHANT_KEY: &str = "0123456789abcdef0123456789abcdefTAIL";
 
+/// `pgkit smartro form`'s required flags but `--buyer-email`, which each test gives.
+pub const SMARTRO_FORM_FLAGS: &[&str] = &[
+    "--moid",
+    "M1",
+    "--amount",
+    "1004",
+    "--goods-name",
+    "상품",
+    "--mall-user-id",
+    "u1",
+    "--buyer-name",
+    "홍길동",
+    "--buyer-phone",
+    "01012341234",
+    "--return-url",
+    "https://shop.example/return",
+    "--stop-url",
+    "https://shop.example/stop",
+];
+
 pub fn pgkit() -> Command {
     let mut c = Command::cargo_bin("pgkit").unwrap();
     // A clean environment: no stray config or keys from the developer's shell.

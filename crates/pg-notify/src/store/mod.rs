@@ -6,6 +6,7 @@ mod bulk;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod reads;
 mod schema;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -17,7 +18,7 @@ use std::sync::mpsc::{Sender, channel};
 use tokio::sync::oneshot;
 
 pub use ops::FailOutcome;
-pub(crate) use ops::StoredBody;
+pub(crate) use reads::StoredBody;
 use schema::Tables;
 use writer::{Job, WriteJob};
 
@@ -294,13 +295,13 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        self.read(move |c, t| ops::list(c, t, state, after_id, limit))
+        self.read(move |c, t| reads::list(c, t, state, after_id, limit))
             .await
     }
 
     /// One event.
     pub async fn get(&self, id: i64) -> Result<Option<EventRecord>, StoreError> {
-        self.read(move |c, t| ops::get(c, t, id)).await
+        self.read(move |c, t| reads::get(c, t, id)).await
     }
 
     /// Rejected deliveries, oldest first.
@@ -309,13 +310,13 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<Rejection>, StoreError> {
-        self.read(move |c, t| ops::rejections(c, t, after_id, limit))
+        self.read(move |c, t| reads::rejections(c, t, after_id, limit))
             .await
     }
 
     /// Number of events per state.
     pub async fn counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        self.read(ops::counts).await
+        self.read(reads::counts).await
     }
 
     /// Writes every event as one JSON object per line, oldest first; returns how many.
@@ -338,8 +339,11 @@ impl Store {
         Ok(count)
     }
 
-    pub(crate) async fn stored_body(&self, id: i64) -> Result<Option<ops::StoredBody>, StoreError> {
-        self.read(move |c, t| ops::body(c, t, id)).await
+    pub(crate) async fn stored_body(
+        &self,
+        id: i64,
+    ) -> Result<Option<reads::StoredBody>, StoreError> {
+        self.read(move |c, t| reads::body(c, t, id)).await
     }
 }
 

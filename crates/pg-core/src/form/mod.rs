@@ -18,6 +18,7 @@
 //! ```
 
 mod encode;
+mod scan;
 mod split;
 mod text;
 

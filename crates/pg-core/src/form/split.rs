@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::scan::Specials;
 use super::{FormError, Span, Split};
 
 /// Hex digit values; 0xFF marks a byte that is not a hex digit.
@@ -20,44 +21,6 @@ const HEX: [u8; 256] = {
     }
     table
 };
-
-/// Bytes that end a run of ordinary bytes: separators, escapes, and non-ASCII.
-const SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0x80;
-    while i < 256 {
-        table[i] = true;
-        i += 1;
-    }
-    table[b'&' as usize] = true;
-    table[b'=' as usize] = true;
-    table[b'%' as usize] = true;
-    table[b'+' as usize] = true;
-    table
-};
-
-/// The index of the first special byte at or after `i` (or `body.len()`).
-///
-/// Four bytes per step by table. Hand-written because the `memchr` crate looks for at most
-/// three bytes and pieces average ten bytes, too short for SIMD to pay; an eight-byte word
-/// test (SWAR) ran fewer instructions but took 13% longer per notification (its exit is one
-/// long dependency chain), and eight table lookups per step 13% longer too.
-#[inline(always)]
-fn scan_plain(body: &[u8], mut i: usize) -> usize {
-    while let Some(&[a, b, c, d]) = body.get(i..i + 4) {
-        if SPECIAL[a as usize] | SPECIAL[b as usize] | SPECIAL[c as usize] | SPECIAL[d as usize] {
-            break;
-        }
-        i += 4;
-    }
-    match body.get(i..) {
-        Some(rest) => rest
-            .iter()
-            .position(|b| SPECIAL[*b as usize])
-            .map_or(body.len(), |p| i + p),
-        None => body.len(),
-    }
-}
 
 /// Splits on `&` and `=`, turning `+` into space and `%XX` into bytes. Empty segments
 /// (`a=1&&b=2`, a trailing `&`) are skipped. A piece without escapes (ASCII, as nearly all
@@ -97,16 +60,17 @@ fn split<const EUC_KR: bool>(
     let mut decoded = vec![0; n];
     let out = decoded.as_mut_slice();
     let mut len = 0;
+    let specials = Specials::of(body);
     let mut i = 0;
     while i < n {
         if body[i] == b'&' {
             i += 1;
             continue;
         }
-        let (name, end) = read_piece::<EUC_KR>(body, i, true, copy_all, out, &mut len, table)?;
+        let (name, end) = read_piece::<EUC_KR>(&specials, i, true, copy_all, out, &mut len, table)?;
         let (value, end) = match body.get(end) {
             Some(b'=') => {
-                read_piece::<EUC_KR>(body, end + 1, false, copy_all, out, &mut len, table)?
+                read_piece::<EUC_KR>(&specials, end + 1, false, copy_all, out, &mut len, table)?
             }
             _ => (Span::body(end, end), end),
         };
@@ -142,7 +106,7 @@ fn copy_run(body: &[u8], from: usize, to: usize, out: &mut [u8], len: usize) -> 
 /// index of its terminator. Decoded bytes go to `out[*len..]`.
 #[inline(always)]
 fn read_piece<const EUC_KR: bool>(
-    body: &[u8],
+    specials: &Specials<'_>,
     start: usize,
     is_name: bool,
     copy_all: bool,
@@ -150,7 +114,8 @@ fn read_piece<const EUC_KR: bool>(
     len: &mut usize,
     table: &[[u8; 3]],
 ) -> Result<(Span, usize), FormError> {
-    let mut i = scan_plain(body, start);
+    let body = specials.body;
+    let mut i = specials.next(start);
     let ends_here = match body.get(i) {
         None | Some(b'&') => true,
         Some(b'=') => is_name,
@@ -234,7 +199,7 @@ fn read_piece<const EUC_KR: bool>(
                 i += 1;
             }
         }
-        let plain = scan_plain(body, i);
+        let plain = specials.next(i);
         at = copy_run(body, i, plain, out, at);
         i = plain;
     }

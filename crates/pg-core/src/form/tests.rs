@@ -312,7 +312,7 @@ proptest! {
     fn agrees_with_a_plain_reading(
         body in proptest::collection::vec(
             proptest::sample::select(b"ab=&%+2BEDzZ\x95\x9c".to_vec()),
-            0..48,
+            0..160,
         ),
     ) {
         let ours = Form::parse(&body, Some(Charset::Utf8), &FormLimits::default());
@@ -323,6 +323,22 @@ proptest! {
             }
             None => prop_assert!(ours.is_err()),
         }
+    }
+
+    /// The encoder's two escape sets write what `form_urlencoded` and `percent-encoding` write.
+    #[test]
+    fn escapes_as_the_reference_crates_do(text in any::<String>()) {
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+        const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'!').remove(b'$')
+            .remove(b'\'').remove(b'(').remove(b')').remove(b'*').remove(b',').remove(b'/')
+            .remove(b':').remove(b'=').remove(b'@');
+        let mut form = String::new();
+        encode_component(&text, Charset::Utf8, Escape::Form, &mut form).unwrap();
+        prop_assert_eq!(form, form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>());
+        let mut query = String::new();
+        encode_component(&text, Charset::Utf8, Escape::QueryValue, &mut query).unwrap();
+        prop_assert_eq!(query, percent_encoding::percent_encode(text.as_bytes(), QUERY_VALUE).to_string());
     }
 
     #[test]

@@ -18,6 +18,12 @@ use clap::{Parser, Subcommand};
 
 use crate::report::{Failure, finish};
 
+/// mimalloc instead of the system allocator: under load the receiver allocates per request (the
+/// body, its masked copies, the stored row, hyper's buffers) from several threads, and glibc's
+/// malloc and free had been a tenth of its CPU time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Hashes, decoding, payments, cancels and a notification receiver for Innopay and Smartro PAY.
 #[derive(Debug, Parser)]
 #[command(name = "pgkit", version, about, long_about = None)]

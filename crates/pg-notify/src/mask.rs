@@ -96,18 +96,45 @@ fn may_hold_a_card_number(raw: &[u8]) -> bool {
 
 /// An upper bound of the digits in decoded bytes: ASCII digits, and full-width ones in UTF-8
 /// (`EF BC 90`..`EF BC 99`) or EUC-KR (`A3 B0`..`A3 B9`), counted by their last two bytes.
-fn digits_at_most(bytes: &[u8]) -> usize {
+fn digits_at_most(bytes: impl IntoIterator<Item = u8>) -> usize {
     let mut count = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
+    let mut previous = 0u8;
+    for b in bytes {
         if b.is_ascii_digit()
-            || (b == 0xBC && (0x90..=0x99).contains(&next))
-            || (b == 0xA3 && (0xB0..=0xB9).contains(&next))
+            || (previous == 0xBC && (0x90..=0x99).contains(&b))
+            || (previous == 0xA3 && (0xB0..=0xB9).contains(&b))
         {
             count += 1;
         }
+        previous = b;
     }
     count
+}
+
+/// [`digits_at_most`] of what `raw` percent-decodes to, decoded on the fly (no copy); `None`
+/// when `raw` has a malformed escape. Escaped Korean text, the commonest component that
+/// [`may_hold_a_card_number`] lets through, ends here.
+fn escaped_digits_at_most(raw: &[u8]) -> Option<usize> {
+    let mut bad = false;
+    let mut i = 0;
+    let decoded = std::iter::from_fn(|| {
+        let b = *raw.get(i)?;
+        if b != b'%' {
+            i += 1;
+            return Some(b);
+        }
+        let byte = match raw.get(i + 1..i + 3) {
+            Some(&[h, l]) => pg_core::form::hex_pair(h, l),
+            _ => None,
+        };
+        i += 3;
+        if byte.is_none() {
+            bad = true;
+        }
+        byte
+    });
+    let count = digits_at_most(decoded);
+    (!bad).then_some(count)
 }
 
 /// A form component as free text: card numbers in it masked, whether they are written plainly,
@@ -120,14 +147,14 @@ fn free_component(raw: &[u8]) -> Cow<'_, [u8]> {
         // Plain ASCII: the byte scanner (which also reads `+` as a separator).
         return Cow::Owned(mask_card_numbers_in_bytes(raw));
     }
+    if escaped_digits_at_most(raw).is_some_and(|digits| digits < 13) {
+        // Korean text, mostly: escaped, but without 13 digits of any width.
+        return Cow::Borrowed(raw);
+    }
     let Ok(decoded) = percent_decode(raw) else {
         // Not a valid form component: mask what digits it has, as bytes.
         return Cow::Owned(mask_card_numbers_in_bytes(raw));
     };
-    if digits_at_most(&decoded) < 13 {
-        // Korean text, mostly: escaped, but without 13 digits of any width.
-        return Cow::Borrowed(raw);
-    }
     let text = decode_text(&decoded);
     match free_text(&text) {
         Cow::Borrowed(_) => Cow::Borrowed(raw),
@@ -196,9 +223,17 @@ mod tests {
             assert_eq!(kept, mask_card_numbers(body), "{body:?}");
         }
         // Decoded Korean without digits is left as it came; full-width digits are counted.
-        assert_eq!(digits_at_most("제주 감귤 선물세트 5kg".as_bytes()), 1);
-        assert_eq!(digits_at_most("４１１１".as_bytes()), 4);
-        assert_eq!(digits_at_most(&[0xA3, 0xB4, 0xA3, 0xB1, b'7']), 3);
+        assert_eq!(digits_at_most("제주 감귤 선물세트 5kg".bytes()), 1);
+        assert_eq!(digits_at_most("４１１１".bytes()), 4);
+        assert_eq!(digits_at_most([0xA3, 0xB4, 0xA3, 0xB1, b'7']), 3);
+        // Counted on the escaped text as on the decoded bytes, escaped or raw, in any mix.
+        assert_eq!(
+            escaped_digits_at_most(b"%EF%BC%94%EF%BC%911+%A3%B4%A3\xB1"),
+            Some(5)
+        );
+        assert_eq!(escaped_digits_at_most(b"%ED%85%8C%EC%8A%A4"), Some(0));
+        assert_eq!(escaped_digits_at_most(b"12%G4"), None);
+        assert_eq!(escaped_digits_at_most(b"12%4"), None);
         // Components that cannot spell 13 digits are not copied, whatever their escapes.
         assert!(!may_hold_a_card_number(b"%ED%85%8C%EC%8A%A4"));
         assert!(may_hold_a_card_number(
@@ -260,5 +295,26 @@ mod tests {
             String::from_utf8(mask_form_body(body)).unwrap(),
             "moid=2024010112346786&pgTid=4111111111111111&411111******1111"
         );
+    }
+
+    proptest::proptest! {
+        /// The count on the escaped text is the count on its decoded bytes, and a malformed
+        /// escape is found by both.
+        #[test]
+        fn counts_escaped_digits_as_decoded(
+            raw in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"%0123456789ABCEFabcf+".to_vec()),
+                    proptest::sample::select(vec![0xA3u8, 0xB4, 0xBC, 0x94, 0xEF, 0xED]),
+                ],
+                0..40,
+            )
+        ) {
+            let decoded = percent_decode(&raw).ok();
+            proptest::prop_assert_eq!(
+                escaped_digits_at_most(&raw),
+                decoded.map(|d| digits_at_most(d.iter().copied()))
+            );
+        }
     }
 }

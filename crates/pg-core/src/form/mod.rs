@@ -25,7 +25,7 @@ mod text;
 use std::borrow::Cow;
 
 pub use encode::{Escape, FormEncoder, encode_component};
-pub use split::percent_decode;
+pub use split::{hex_pair, percent_decode};
 
 use crate::charset::{Charset, Unencodable, UnsupportedCharset};
 use split::split_and_unescape;

@@ -1,6 +1,7 @@
 //! Fixtures shared by the criterion benches and the comparison harness (`cargo xtask bench`):
 //! the same bytes for every implementation measured.
 
+pub mod bare;
 pub mod bodies;
 pub mod load;
 

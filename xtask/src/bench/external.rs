@@ -358,19 +358,28 @@ impl External {
     /// Every configuration, one after the other (PostgreSQL ones when `pg` is running).
     pub(super) fn run(&self, pg: Option<&Postgres>) -> Result<Vec<Value>> {
         let mut results = Vec::new();
-        let port = free_port()?;
-        let bare = Config {
-            name: "bare_axum",
-            servers: vec![start(
-                &self.bin_dir.join("bare-receiver"),
-                &[format!("127.0.0.1:{port}")],
-                port,
-            )?],
-            ports: [port, port],
-            db: None,
-        };
-        results.push(self.load(&bare, 1)?);
-        drop(bare);
+        // The bare handler on the system allocator (the target's baseline: a merchant's own
+        // handler), then on pgkit's allocator (the same work, the same allocator).
+        for (index, (name, program)) in [
+            ("bare_axum", "bare-receiver"),
+            ("bare_axum_mimalloc", "bare-receiver-mimalloc"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let port = free_port()?;
+            let bare = Config {
+                name,
+                servers: vec![start(
+                    &self.bin_dir.join(program),
+                    &[format!("127.0.0.1:{port}")],
+                    port,
+                )?],
+                ports: [port, port],
+                db: None,
+            };
+            results.push(self.load(&bare, index)?);
+        }
 
         let db = format!("sqlite://{}", self.work.join("receiver.db").display());
         let sqlite = self.one_receiver("pgkit_sqlite", db)?;
@@ -433,6 +442,30 @@ pub(super) fn rows(results: &[Value]) -> Vec<Row> {
         bare,
         0.3,
     );
+    let same_allocator = rps("bare_axum_mimalloc");
+    let mut same_allocator_rows = Vec::new();
+    let mut reported = |operation: &str, name: &str| {
+        if let (Some(value), Some(base)) = (rps(name), same_allocator) {
+            same_allocator_rows.push(Row {
+                operation: operation.to_owned(),
+                measured: name.to_owned(),
+                baseline: "bare_axum_mimalloc".to_owned(),
+                value,
+                unit: "req/s",
+                baseline_value: Some(base),
+                ratio: Some(value / base),
+                target: None,
+            });
+        }
+    };
+    reported(
+        "Receiver (wrk), SQLite, vs bare axum on the same allocator (mimalloc)",
+        "pgkit_sqlite",
+    );
+    reported(
+        "Receiver (wrk), PostgreSQL, vs bare axum on the same allocator (mimalloc)",
+        "pgkit_postgres",
+    );
     versus(
         "Receiver (wrk), two PostgreSQL receivers vs one",
         "pgkit_postgres_two_processes",
@@ -461,5 +494,6 @@ pub(super) fn rows(results: &[Value]) -> Vec<Row> {
             });
         }
     }
+    rows.extend(same_allocator_rows);
     rows
 }

@@ -4,7 +4,7 @@
 //! effect was applied exactly once, and nothing that was acknowledged is missing.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,13 +36,10 @@ fn body(n: u64) -> Vec<u8> {
     .into_bytes()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+// The receiver keeps its port across restarts: one below the system's ephemeral range.
+#[path = "../../crates/pg-cli/tests/common/ports.rs"]
+mod ports;
+use ports::free_port;
 
 fn start(addr: SocketAddr, db: &str) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_notify-receiver"))

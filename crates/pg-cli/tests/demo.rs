@@ -60,13 +60,9 @@ fn the_demo_runs_both_gateways_end_to_end() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "common/ports.rs"]
+mod ports;
+use ports::free_port;
 
 fn http_get(url: &str) -> (u16, String) {
     use std::io::{Read, Write};

@@ -9,6 +9,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use assert_cmd::cargo::CommandCargoExt;
+
+/// Also included by path from the tests that do not use the rest of this module.
+pub mod ports;
 use serde_json::Value;
 
 pub const KEY32: &str = "0123456789abcdef0123456789abcdef";
@@ -140,14 +143,6 @@ pub fn read_request(socket: &mut TcpStream) -> (String, Vec<u8>) {
         }
     }
     (String::new(), raw)
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The Smartro settings of the test merchant, in the environment, at `base`.

@@ -283,6 +283,18 @@ pub enum CallbackKind {
     Stop,
 }
 
+impl CallbackKind {
+    /// The name it is serialized as (`notification`, `re-notification`, `return`, `stop`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CallbackKind::Notification => "notification",
+            CallbackKind::ReNotification => "re-notification",
+            CallbackKind::Return => "return",
+            CallbackKind::Stop => "stop",
+        }
+    }
+}
+
 /// An inbound HTTP callback, as received.
 #[derive(Debug, Clone, Copy)]
 pub struct InboundCallback<'a> {
@@ -415,6 +427,21 @@ pub trait PaymentGateway: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_kinds_are_named_as_serialized() {
+        for kind in [
+            CallbackKind::Notification,
+            CallbackKind::ReNotification,
+            CallbackKind::Return,
+            CallbackKind::Stop,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.as_str())
+            );
+        }
+    }
 
     #[test]
     fn capabilities_answer_queries() {

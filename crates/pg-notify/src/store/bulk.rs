@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use tokio::sync::oneshot;
 
-use super::ops::{insert_rows_sql, mark_handler_failed, new_processed_row};
+use super::ops::{NEW_ROW_WIDTH, insert_rows_sql, mark_handler_failed, new_processed_row};
 use super::schema::Tables;
 use super::writer::{WriteJob, open_savepoint, undo};
 use crate::event::ProcessOutcome;
@@ -65,17 +65,13 @@ pub(super) fn insert_new(
             rows.push((i, values));
         }
     }
-    let ids = match insert_rows(conn, tables, &rows) {
-        Ok(ids) => ids,
+    let inserted: HashMap<usize, i64> = match insert_rows(conn, tables, rows) {
+        Ok(ids) => ids
+            .into_iter()
+            .filter_map(|(i, id)| id.map(|id| (i, id)))
+            .collect(),
         Err(e) => return Split::Retry(writes, e),
     };
-    let inserted: HashMap<usize, i64> = rows
-        .iter()
-        .map(|(i, _)| *i)
-        .zip(ids)
-        .filter_map(|(i, id)| id.map(|id| (i, id)))
-        .collect();
-    drop(rows);
     let mut done = Vec::with_capacity(inserted.len());
     let mut rest = Vec::new();
     let mut release: Option<String> = None;
@@ -190,25 +186,33 @@ impl SqlConn for Guarded<'_> {
     }
 }
 
-/// The id of each row, `None` where its key existed already.
+/// The id of each row (by its index in the batch), `None` where its key existed already. The
+/// values are moved into the statement's parameters, not copied (each row carries its body).
 fn insert_rows(
     conn: &mut dyn SqlConn,
     tables: &Tables,
-    rows: &[(usize, Vec<SqlValue>)],
-) -> Result<Vec<Option<i64>>, StoreError> {
+    rows: Vec<(usize, Vec<SqlValue>)>,
+) -> Result<Vec<(usize, Option<i64>)>, StoreError> {
     let mut ids = Vec::with_capacity(rows.len());
-    let mut left = rows;
-    while !left.is_empty() {
+    let mut left = rows.into_iter();
+    while left.len() > 0 {
         let take = if left.len() >= CHUNK {
             CHUNK
         } else {
             1 << left.len().ilog2()
         };
-        let (chunk, after) = left.split_at(take);
-        left = after;
-        let params: Vec<SqlValue> = chunk.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
+        let mut keys: Vec<(usize, String)> = Vec::with_capacity(take);
+        let mut params: Vec<SqlValue> = Vec::with_capacity(take * NEW_ROW_WIDTH);
+        for (i, values) in left.by_ref().take(take) {
+            let key = values
+                .first()
+                .and_then(SqlValue::as_str)
+                .unwrap_or_default();
+            keys.push((i, key.to_owned()));
+            params.extend(values);
+        }
         let returned = conn.query(
-            &insert_rows_sql(tables, chunk.len()),
+            &insert_rows_sql(tables, take, conn.dialect()),
             &params,
             &[ColumnType::Int, ColumnType::Text],
         )?;
@@ -217,10 +221,10 @@ fn insert_rows(
             .iter()
             .filter_map(|r| Some((r[1].as_str()?, r[0].as_i64()?)))
             .collect();
-        ids.extend(chunk.iter().map(|(_, v)| {
-            let key = v.first().and_then(SqlValue::as_str).unwrap_or_default();
-            by_key.get(key).copied()
-        }));
+        ids.extend(
+            keys.iter()
+                .map(|(i, key)| (*i, by_key.get(key.as_str()).copied())),
+        );
     }
     Ok(ids)
 }

@@ -1,6 +1,8 @@
 //! The store's writing statements, written once for both dialects (`$n` placeholders); the
 //! reading ones are in `reads.rs`.
 
+use std::borrow::Cow;
+
 use crate::event::{Event, EventState, ProcessOutcome, Rejection};
 use crate::handler::{Handler, HandlerError};
 use crate::sql::{ColumnType as C, Dialect, SqlConn, SqlValue, StoreError};
@@ -59,15 +61,11 @@ fn new_row(
     now: &str,
 ) -> Result<Vec<SqlValue>, StoreError> {
     let s = &event.summary;
-    let kind = serde_json::to_value(s.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     let processed_at = (state == EventState::Processed).then(|| now.to_owned());
     Ok(vec![
         SqlValue::from(event.key.as_str()),
         SqlValue::from(s.gateway.as_str()),
-        SqlValue::from(kind),
+        SqlValue::from(s.kind.as_str()),
         SqlValue::from(s.status.code()),
         text(s.tid.as_ref().map(|t| t.as_str())),
         text(s.moid.as_ref().map(|m| m.as_str())),
@@ -95,7 +93,7 @@ const NEW_ROW_COLUMNS: &str = "idempotency_key, gateway, kind, status, tid, moid
      deliveries, processed_at, approved_amount, rerun_body, signature";
 
 /// How many values [`new_row`] gives.
-const NEW_ROW_WIDTH: usize = 20;
+pub(super) const NEW_ROW_WIDTH: usize = 20;
 
 /// The values of a new event, inserted already marked processed (its handler runs next in the
 /// same transaction; if it fails, both are rolled back).
@@ -105,9 +103,25 @@ pub(super) fn new_processed_row(event: &Event, now: &str) -> Result<Vec<SqlValue
 
 /// Inserts `rows` new rows (their values one after the other, [`new_row`]'s order); a key that
 /// exists already is skipped. `RETURNING` names each row it inserted: `id, idempotency_key`
-/// (in no guaranteed order). The same text for the same count, so each count is prepared once.
-pub(super) fn insert_rows_sql(t: &Tables, rows: usize) -> String {
+/// (in no guaranteed order). Placeholders in the dialect's own spelling (`$1`, SQLite's `?1`);
+/// the text for a power of two up to 64 rows is built once per store.
+pub(super) fn insert_rows_sql(t: &Tables, rows: usize, dialect: Dialect) -> Cow<'_, str> {
+    let cached = rows
+        .is_power_of_two()
+        .then(|| rows.ilog2() as usize)
+        .and_then(|slot| t.insert_sql[usize::from(dialect == Dialect::Sqlite)].get(slot));
+    match cached {
+        Some(cell) => Cow::Borrowed(cell.get_or_init(|| build_insert_rows_sql(t, rows, dialect))),
+        None => Cow::Owned(build_insert_rows_sql(t, rows, dialect)),
+    }
+}
+
+fn build_insert_rows_sql(t: &Tables, rows: usize, dialect: Dialect) -> String {
     use std::fmt::Write;
+    let mark = match dialect {
+        Dialect::Sqlite => '?',
+        Dialect::Postgres => '$',
+    };
     let mut sql = format!("INSERT INTO {} ({NEW_ROW_COLUMNS}) VALUES ", t.events);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -115,7 +129,7 @@ pub(super) fn insert_rows_sql(t: &Tables, rows: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${}", r * NEW_ROW_WIDTH + c + 1);
+            let _ = write!(sql, "{mark}{}", r * NEW_ROW_WIDTH + c + 1);
         }
         sql.push(')');
     }
@@ -239,7 +253,11 @@ pub(crate) fn process(
     // The common case, a new event, is one statement: it is inserted already marked processed
     // (the handler runs next in the same savepoint; if it fails, both are rolled back).
     let values = new_processed_row(event, now)?;
-    if let Some(row) = conn.query_one(&insert_rows_sql(t, 1), &values, &[C::Int, C::Text])? {
+    if let Some(row) = conn.query_one(
+        &insert_rows_sql(t, 1, conn.dialect()),
+        &values,
+        &[C::Int, C::Text],
+    )? {
         let id = row[0].as_i64().unwrap_or_default();
         return Ok(handler
             .handle(event, conn)
@@ -320,7 +338,11 @@ pub(crate) fn record_failure(
 ) -> Result<FailOutcome, StoreError> {
     let error: String = error.chars().take(2000).collect();
     let values = new_row(event, EventState::Failed, 1, Some(&error), 1, now)?;
-    if let Some(row) = conn.query_one(&insert_rows_sql(t, 1), &values, &[C::Int, C::Text])? {
+    if let Some(row) = conn.query_one(
+        &insert_rows_sql(t, 1, conn.dialect()),
+        &values,
+        &[C::Int, C::Text],
+    )? {
         return Ok(FailOutcome::Recorded {
             id: row[0].as_i64().unwrap_or_default(),
         });

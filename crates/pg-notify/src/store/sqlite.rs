@@ -1,6 +1,7 @@
 //! The SQLite backend: one connection on the writer thread, WAL journal, `synchronous=FULL`;
 //! the WAL is checkpointed by a thread of its own.
 
+use std::borrow::Cow;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
@@ -125,10 +126,7 @@ impl SqlConn for SqliteConn {
     }
 
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&to_sqlite_placeholders(sql))
-            .map_err(err)?;
+        let mut stmt = self.conn.prepare_cached(&sqlite_text(sql)).map_err(err)?;
         let n = stmt
             .execute(params_from_iter(params.iter().map(Param)))
             .map_err(err)?;
@@ -141,10 +139,7 @@ impl SqlConn for SqliteConn {
         params: &[SqlValue],
         columns: &[ColumnType],
     ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&to_sqlite_placeholders(sql))
-            .map_err(err)?;
+        let mut stmt = self.conn.prepare_cached(&sqlite_text(sql)).map_err(err)?;
         let mut rows = stmt
             .query(params_from_iter(params.iter().map(Param)))
             .map_err(err)?;
@@ -165,6 +160,16 @@ impl SqlConn for SqliteConn {
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.conn.execute_batch(sql).map_err(err)
+    }
+}
+
+/// `sql` with SQLite's placeholders: as it is when it has no `$` (the store's own multi-row
+/// insert is written with `?n` already, and is long), rewritten otherwise.
+fn sqlite_text(sql: &str) -> Cow<'_, str> {
+    if sql.contains('$') {
+        Cow::Owned(to_sqlite_placeholders(sql))
+    } else {
+        Cow::Borrowed(sql)
     }
 }
 

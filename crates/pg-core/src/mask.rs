@@ -33,43 +33,49 @@ const LONGEST_NAME: usize = 32;
 /// unknown fields go through here); others through Unicode lowercasing, so that a name
 /// spelled with, say, the Kelvin sign still reads as `billkey`.
 pub fn kind(name: &str) -> Kind {
-    let name = match name.find('[') {
-        Some(i) if name.ends_with(']') => &name[..i],
+    kind_of_bytes(name.as_bytes())
+}
+
+/// [`kind`] of a name given as bytes (as a form body sends it, before any unescaping): ASCII
+/// names are classified without a UTF-8 check or a copy; others as text, invalid UTF-8
+/// replaced.
+pub fn kind_of_bytes(name: &[u8]) -> Kind {
+    let name = match name.iter().position(|&b| b == b'[') {
+        Some(i) if name.ends_with(b"]") => &name[..i],
         _ => name,
     };
     if name.is_ascii() && name.len() <= LONGEST_NAME {
         let mut buf = [0u8; LONGEST_NAME];
         let mut len = 0;
-        for b in name.bytes() {
+        for &b in name {
             if !matches!(b, b'_' | b'-' | b' ') {
                 buf[len] = b.to_ascii_lowercase();
                 len += 1;
             }
         }
-        // ASCII in, ASCII out.
-        kind_of_normalized(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+        kind_of_normalized(&buf[..len])
     } else {
-        let n: String = name
+        let n: String = String::from_utf8_lossy(name)
             .chars()
             .filter(|c| !matches!(c, '_' | '-' | ' '))
             .flat_map(char::to_lowercase)
             .collect();
-        kind_of_normalized(&n)
+        kind_of_normalized(n.as_bytes())
     }
 }
 
-fn kind_of_normalized(n: &str) -> Kind {
+fn kind_of_normalized(n: &[u8]) -> Kind {
     match n {
-        "moid" | "oid" | "tid" | "pgtid" | "otid" | "cancelpgtid" | "transseq" | "approvalno"
-        | "pgapprovalno" | "authcode" | "mid" | "pgmid" | "pgsid" | "edidate" | "authdate"
-        | "pgappdate" | "pgapptime" | "canceldate" | "canceltime" | "payexpdate" => {
-            Kind::Identifier
-        }
-        "billkey" | "billtokenkey" | "trauthkey" | "licensekey" | "merchantkey" | "cancelpwd"
-        | "cancelpw" | "cancelpassword" | "refundacctno" | "password" | "apikey" => Kind::Secret,
-        "pinno" => Kind::Card,
-        _ if n.starts_with("card")
-            && (n.ends_with("no") || n.ends_with("num") || n.ends_with("number")) =>
+        b"moid" | b"oid" | b"tid" | b"pgtid" | b"otid" | b"cancelpgtid" | b"transseq"
+        | b"approvalno" | b"pgapprovalno" | b"authcode" | b"mid" | b"pgmid" | b"pgsid"
+        | b"edidate" | b"authdate" | b"pgappdate" | b"pgapptime" | b"canceldate"
+        | b"canceltime" | b"payexpdate" => Kind::Identifier,
+        b"billkey" | b"billtokenkey" | b"trauthkey" | b"licensekey" | b"merchantkey"
+        | b"cancelpwd" | b"cancelpw" | b"cancelpassword" | b"refundacctno" | b"password"
+        | b"apikey" => Kind::Secret,
+        b"pinno" => Kind::Card,
+        _ if n.starts_with(b"card")
+            && (n.ends_with(b"no") || n.ends_with(b"num") || n.ends_with(b"number")) =>
         {
             Kind::Card
         }
@@ -193,6 +199,17 @@ pub fn free_text(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_as_bytes_are_classified_as_names_as_text() {
+        assert_eq!(kind_of_bytes(b"CARD_NO"), Kind::Card);
+        assert_eq!(kind_of_bytes(b"billKey[]"), Kind::Secret);
+        assert_eq!(kind_of_bytes(b"pgTid"), Kind::Identifier);
+        assert_eq!(kind_of_bytes(b"goodsName"), Kind::Other);
+        // Not UTF-8: read with the bad byte replaced, never refused.
+        assert_eq!(kind_of_bytes(b"card\xFFno"), Kind::Card);
+        assert_eq!(kind_of_bytes(b"\xB0\xA1"), Kind::Other);
+    }
 
     #[test]
     fn names_in_any_script_and_length() {

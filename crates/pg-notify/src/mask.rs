@@ -9,7 +9,7 @@ use pg_core::Charset;
 use pg_core::MaskedCardNumber;
 use pg_core::card_number::mask_card_numbers_in_bytes;
 use pg_core::form::{Escape, encode_component, percent_decode};
-use pg_core::mask::{Kind, free_text, kind};
+use pg_core::mask::{Kind, free_text, kind_of_bytes};
 
 /// Masks a form body (UTF-8 or EUC-KR, percent-encoded): card fields, secret fields, and card
 /// numbers in free text.
@@ -89,14 +89,11 @@ fn mask(body: &[u8], secrets: bool) -> (Vec<u8>, Option<Vec<u8>>) {
 
 /// The kind of a field by its name as sent (percent-encoded or not).
 fn name_kind(name: &[u8]) -> Kind {
-    // Nearly every name is plain ASCII: classified as it is, without a copy.
-    if !name.iter().any(|b| matches!(b, b'%' | b'+'))
-        && let Ok(plain) = std::str::from_utf8(name)
-    {
-        return kind(plain);
+    // Nearly every name is sent as it is: classified without a copy.
+    if !name.iter().any(|b| matches!(b, b'%' | b'+')) {
+        return kind_of_bytes(name);
     }
-    let decoded = percent_decode(name).unwrap_or(Cow::Borrowed(name));
-    kind(&String::from_utf8_lossy(&decoded))
+    kind_of_bytes(&percent_decode(name).unwrap_or(Cow::Borrowed(name)))
 }
 
 /// Whether `raw` could spell 13 digits: ASCII digits, escapes (`%34`, or a full-width digit's

@@ -178,32 +178,39 @@ const NOTES: &str = "
   slower, and a hand-written Base64 for the fixed 32 bytes gained nothing. The rest of the gap
   did not show in a profile (callgrind cannot run SHA-NI code); the ratio moves between 1.2x
   and 1.4x from run to run on this machine.
-- Notification set / its baselines (3.2x on UTF-8, 2.6x on EUC-KR in the last full run;
-  3.3x / 2.7x in shorter runs; target 4x; before this round of work 2.5x / 2.2x). Callgrind,
-  the card approval with goods arrays: 40,000 instructions per decode in UTF-8 and 42,000 in
-  EUC-KR, against serde_urlencoded's 113,000. About half is the form parser
-  (splitting and unescaping 1,600 bytes with 250 escapes), half is typing 49 fields into the
-  1,280-byte `Notification` (goods arrays, amounts, ids, the masked card number, masking the
-  fields the manual does not list) with about nine allocations; a 4-field body still costs
-  270 ns of such fixed work. Tried and measured slower: testing eight bytes at once as one
-  word for separators (SWAR: fewer instructions, 13% more time, its exit being one long
-  dependency chain) and eight table lookups per step (13% more time); the SIMD bitmap that
-  replaced the table scan is in. Reaching 4x would mean
-  not building what a receiver does not read at decode time (goods, shipping, receipts typed on
-  access): a change of `Notification`'s public fields, not made here.
+- Notification set / its baselines (3.22x and 3.13x on UTF-8, 2.81x and 2.89x on EUC-KR in
+  the two full runs after the SIMD bitmap; 3.2x / 2.6x before it, 2.5x / 2.2x before this
+  issue's work; target 4x). Callgrind, the card approval with goods arrays: 35,600
+  instructions per decode in UTF-8 (40,000 before the bitmap), against serde_urlencoded's
+  113,000: 19,800 for the form parser (splitting and unescaping 1,600 bytes with 250 escapes;
+  2,300 of it the bitmap), 14,400 for typing 49 fields into the 1,280-byte `Notification`
+  (goods arrays 3,300, amounts, ids, the masked card number, masking the fields the manual
+  does not list) with about nine allocations. Tried and measured slower: testing eight bytes at
+  once as one word for separators (SWAR: fewer instructions, 13% more time, its exit being one
+  long dependency chain) and eight table lookups per step (13% more time). SSE2 is all a
+  portable x86-64 build may assume, so the escapes cannot be decoded with byte shuffles.
+  Reaching 4x would mean not building what a receiver does not read at decode time (goods,
+  shipping, receipts typed on access): a change of `Notification`'s public fields, which
+  callers read directly, not made here.
 - Receivers under wrk: both cores are shared by the two wrk processes, the receiver and
-  PostgreSQL (CPU shares in the table above). The bare handler leaves no idle time; pgkit's
-  receivers leave 12-13%: each of the 50 connections waits for its batch's commit, so one
-  batch is written while the next gathers. The disk is not the limit (a 16 KB write + fsync
-  takes 0.18 ms here, p99 0.29 ms): the writer's work per batch is. Over the last four full
-  runs SQLite reached 42-44% of bare (target 50%) with p99 6.6-6.8 ms (target 5 ms), and
-  PostgreSQL 27-31% (target 30%) with p99 10-13 ms (target 10 ms), PostgreSQL's own processes
-  taking 28% of the machine; run-to-run noise on this VM is about 10%. One SQLite run had a
-  p99 of 45 ms: the dirty pages of the release builds just before were being written back
-  inside the receiver's fsyncs (ext4 commits them together), so the bench now runs `sync`
-  before each load; the next run's worst request took 12 ms.
-- Two PostgreSQL receivers / one (0.85-0.98x, target 1.6x): with one receiver the machine is
-  already 87% busy, and a second process adds its own HTTP, decoding and masking on the same two
+  PostgreSQL (CPU shares in the table above); run-to-run noise on this VM is about 10% (the
+  same build measured 24,000-27,700 req/s on SQLite in back-to-back runs). SQLite reached 46%
+  and 45% of the bare handler in this session's two full runs (target 50%; 42-44% before),
+  p99 5.8 and 6.4 ms (target 5 ms); against the bare handler on the same allocator, 41%. A
+  profile under wrk: the store's writer thread is 44% of the receiver's CPU, more than half of
+  it in the kernel (WAL page writes, one fsync per batch and its virtio notification, waking
+  the requests' tasks); the request threads' largest items are HTTP, masking and decoding. The
+  bare handler's own p99 under the same load is 4.3-4.8 ms, the load generator being on the
+  same two cores; raising the writer thread's priority (`renice -10`, an experiment, not
+  shipped) moved pgkit's p99 from 6.3-7.0 to 5.8 ms, so the tail is mostly the scheduling of
+  the request threads beside wrk, plus one batch's commit. PostgreSQL reached 34% and 31% of
+  bare (target 30%, met in both) with p99 9.4 and 13.6 ms (target 10 ms, met in one):
+  PostgreSQL's own processes take 30% of the machine, and its commits and checkpoints (a
+  default cluster) set the tail. One SQLite run (an earlier session) had a p99 of 45 ms: the
+  dirty pages of the release builds just before were being written back inside the
+  receiver's fsyncs (ext4 commits them together), so the bench runs `sync` before each load.
+- Two PostgreSQL receivers / one (0.85-0.98x over the runs, target 1.6x): with one receiver
+  the machine is already 86-87% busy, and a second process adds its own HTTP, decoding and masking on the same two
   cores, so on this machine it cannot add throughput. What the run shows is that scaling out is
   safe and cheap: the same exactly-once store (every acknowledged event counted once in
   *stored*), no deadlock, no error, 2-15% less throughput. It needs cores (or machines) of its

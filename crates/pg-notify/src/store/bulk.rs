@@ -201,14 +201,10 @@ fn insert_rows(
         } else {
             1 << left.len().ilog2()
         };
-        let mut keys: Vec<(usize, String)> = Vec::with_capacity(take);
+        let mut indices: Vec<usize> = Vec::with_capacity(take);
         let mut params: Vec<SqlValue> = Vec::with_capacity(take * NEW_ROW_WIDTH);
         for (i, values) in left.by_ref().take(take) {
-            let key = values
-                .first()
-                .and_then(SqlValue::as_str)
-                .unwrap_or_default();
-            keys.push((i, key.to_owned()));
+            indices.push(i);
             params.extend(values);
         }
         let returned = conn.query(
@@ -216,14 +212,20 @@ fn insert_rows(
             &params,
             &[ColumnType::Int, ColumnType::Text],
         )?;
-        // `RETURNING` names each inserted row by its key (its order is not guaranteed).
+        // `RETURNING` names each inserted row by its key (its order is not guaranteed); a row's
+        // key is its first value.
         let by_key: HashMap<&str, i64> = returned
             .iter()
             .filter_map(|r| Some((r[1].as_str()?, r[0].as_i64()?)))
             .collect();
         ids.extend(
-            keys.iter()
-                .map(|(i, key)| (*i, by_key.get(key.as_str()).copied())),
+            indices
+                .iter()
+                .zip(params.chunks(NEW_ROW_WIDTH))
+                .map(|(i, row)| {
+                    let key = row.first().and_then(SqlValue::as_str).unwrap_or_default();
+                    (*i, by_key.get(key).copied())
+                }),
         );
     }
     Ok(ids)

@@ -90,12 +90,9 @@ fn mask(body: &[u8], secrets: bool) -> (Vec<u8>, Option<Vec<u8>>) {
     (out, kept)
 }
 
-/// The kind of a field by its name as sent (percent-encoded or not).
+/// The kind of a field by its name as sent (percent-encoded or not; `percent_decode` borrows
+/// the name when it has nothing to unescape, as nearly every name).
 fn name_kind(name: &[u8]) -> Kind {
-    // Nearly every name is sent as it is: classified without a copy.
-    if !name.iter().any(|b| matches!(b, b'%' | b'+')) {
-        return kind_of_bytes(name);
-    }
     kind_of_bytes(&percent_decode(name).unwrap_or(Cow::Borrowed(name)))
 }
 
@@ -118,20 +115,8 @@ fn completes_a_digit(previous: u8, b: u8) -> bool {
         || (previous == 0xA3 && (0xB0..=0xB9).contains(&b))
 }
 
-/// An upper bound of the digits in decoded bytes (see [`completes_a_digit`]).
-#[cfg(test)]
-fn digits_at_most(bytes: impl IntoIterator<Item = u8>) -> usize {
-    let mut count = 0;
-    let mut previous = 0u8;
-    for b in bytes {
-        count += usize::from(completes_a_digit(previous, b));
-        previous = b;
-    }
-    count
-}
-
-/// [`digits_at_most`] of what `raw` percent-decodes to, decoded on the fly in one pass (no
-/// copy); `None` when `raw` has a malformed escape. Escaped Korean text, the commonest free
+/// An upper bound of the digits (see [`completes_a_digit`]) in what `raw` percent-decodes to,
+/// decoded on the fly in one pass (no copy); `None` when `raw` has a malformed escape. Escaped Korean text, the commonest free
 /// text, ends here.
 fn escaped_digits_at_most(raw: &[u8]) -> Option<usize> {
     let mut count = 0;
@@ -208,6 +193,18 @@ fn encode_like(text: &str, original: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An upper bound of the digits in decoded bytes (see [`completes_a_digit`]): the oracle of
+    /// [`escaped_digits_at_most`].
+    fn digits_at_most(bytes: impl IntoIterator<Item = u8>) -> usize {
+        let mut count = 0;
+        let mut previous = 0u8;
+        for b in bytes {
+            count += usize::from(completes_a_digit(previous, b));
+            previous = b;
+        }
+        count
+    }
 
     #[test]
     fn masks_cards_and_secrets() {

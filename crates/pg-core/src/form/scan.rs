@@ -16,7 +16,6 @@ pub(super) struct Specials<'b> {
     pub(super) body: &'b [u8],
     inline: [u64; INLINE_BYTES / 64],
     heap: Vec<u64>,
-    len: usize,
 }
 
 impl<'b> Specials<'b> {
@@ -26,7 +25,6 @@ impl<'b> Specials<'b> {
             body,
             inline: [0; INLINE_BYTES / 64],
             heap: Vec::new(),
-            len: body.len(),
         };
         let words = if body.len() <= INLINE_BYTES {
             &mut map.inline[..body.len().div_ceil(64)]
@@ -49,8 +47,8 @@ impl<'b> Specials<'b> {
     }
 
     fn words(&self) -> &[u64] {
-        if self.len <= INLINE_BYTES {
-            &self.inline[..self.len.div_ceil(64)]
+        if self.body.len() <= INLINE_BYTES {
+            &self.inline[..self.body.len().div_ceil(64)]
         } else {
             &self.heap
         }
@@ -62,14 +60,14 @@ impl<'b> Specials<'b> {
         let words = self.words();
         let mut word = i / 64;
         let Some(&first) = words.get(word) else {
-            return self.len;
+            return self.body.len();
         };
         let mut bits = first & (!0u64 << (i % 64));
         while bits == 0 {
             word += 1;
             match words.get(word) {
                 Some(&w) => bits = w,
-                None => return self.len,
+                None => return self.body.len(),
             }
         }
         word * 64 + bits.trailing_zeros() as usize

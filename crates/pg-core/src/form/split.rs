@@ -136,7 +136,7 @@ fn read_piece<const EUC_KR: bool>(
                 // it was sent as.
                 while let Some(b'%') = body.get(i) {
                     let byte = escaped_byte(body.get(i + 1..i + 3))
-                        .ok_or(FormError::BadEscape { position: i })?;
+                        .ok_or_else(|| FormError::BadEscape { position: i })?;
                     if byte.is_ascii() {
                         if let Some(slot) = out.get_mut(at) {
                             *slot = byte;
@@ -150,7 +150,7 @@ fn read_piece<const EUC_KR: bool>(
                             .and_then(|trail| super::text::euc_kr_pair(table, byte, trail)),
                         _ => None,
                     }
-                    .ok_or(FormError::BadEscape { position: i })?;
+                    .ok_or_else(|| FormError::BadEscape { position: i })?;
                     // Three bytes written whatever the character's length (a fixed-size copy,
                     // not a `memcpy` call): the six read leave room, and what lies past `n` is
                     // overwritten next or cut off.
@@ -182,7 +182,7 @@ fn read_piece<const EUC_KR: bool>(
                 }
                 while let Some(b'%') = body.get(i) {
                     let byte = escaped_byte(body.get(i + 1..i + 3))
-                        .ok_or(FormError::BadEscape { position: i })?;
+                        .ok_or_else(|| FormError::BadEscape { position: i })?;
                     if let Some(slot) = out.get_mut(at) {
                         *slot = byte;
                     }

@@ -137,6 +137,10 @@ impl Notification {
             }
             // Kept as received, but never a card number or a secret in full (a second
             // `cardNo`, a field the manual does not list).
+            if raw.extra.capacity() == 0 {
+                // Bodies with unknown fields carry several: one allocation, not three.
+                raw.extra.reserve(16);
+            }
             raw.extra.push((
                 name.into(),
                 pg_core::mask::field_value(name, value).as_ref().into(),

@@ -225,7 +225,7 @@ pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
             rest = &rest[i + 1..];
             continue;
         }
-        let byte = escaped_byte(rest.get(i + 1..i + 3)).ok_or(FormError::BadEscape {
+        let byte = escaped_byte(rest.get(i + 1..i + 3)).ok_or_else(|| FormError::BadEscape {
             position: raw.len() - rest.len() + i,
         })?;
         out.push(byte);

@@ -164,7 +164,8 @@ fn enough_digits_for_a_card(text: &[u8]) -> bool {
 /// separate them) in free text: 13 to 19 digits passing the Luhn check, not a
 /// `yyyyMMddHHmmss` timestamp. All but the first 6 and last 4 digits become `*`.
 pub fn free_text(text: &str) -> Cow<'_, str> {
-    // Fewer than 13 digits in all: nothing card-like (most values end here, unallocated).
+    // Fewer digits in all than a card has: nothing card-like (most values end here,
+    // unallocated).
     if !enough_digits_for_a_card(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
@@ -195,7 +196,10 @@ pub fn free_text(text: &str) -> Cow<'_, str> {
         let digits: Vec<u8> = positions.iter().filter_map(|&p| digit(chars[p])).collect();
         let n = digits.len();
         let timestamp = n == 14 && matches!((digits[0], digits[1]), (1, 9) | (2, 0));
-        if (13..=19).contains(&n) && !timestamp && crate::card_number::luhn(digits.into_iter()) {
+        if (CARD_DIGITS..=19).contains(&n)
+            && !timestamp
+            && crate::card_number::luhn(digits.into_iter())
+        {
             for &p in &positions[6..n - 4] {
                 masked[p] = '*';
             }
@@ -216,6 +220,8 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        // Besides digits: U+FEFF and the full-width letters begin with `EF` (and `EF BC`) as
+        // full-width digits do, without being digits.
         fn digits_are_counted_as_characters(
             text in "[0-9０-９a-z가-힣 ﻿ＡＺ\\-]{0,30}"
         ) {

@@ -144,7 +144,8 @@ const NOTES: &str = "
   dropped at every escape (`ok_or` instead of `ok_or_else`), it had been 4% of an EUC-KR
   decode's instructions. The fields the manual does not list are gathered in one vector
   allocated once (it had grown three times on a body with nine of them), and free text is
-  tested for 13 digits over its bytes rather than its characters.
+  tested for 13 digits over its bytes rather than its characters; a received id of printable
+  ASCII is checked for control characters by one byte loop before any character decoding.
 - Receiver: one writer thread per store commits every delivery that arrived while the previous
   batch committed (one fsync per batch). A batch's new events are one multi-row `INSERT ... ON
   CONFLICT DO NOTHING RETURNING` (in key order, so concurrent receivers never deadlock); each
@@ -187,12 +188,13 @@ const NOTES: &str = "
   the latest two full runs, the second on a noisier machine: pgkit's UTF-8 set took 18% longer
   there while its baseline did not move; 3.1-3.2x / 2.8-2.9x in the runs before; 2.5x / 2.2x
   before this issue's work; target 4x). Callgrind counts instructions, which noise does not
-  move: the card approval with goods arrays takes 36,000 per decode in UTF-8 and 36,100 in
-  EUC-KR (37,700 before the lazy escape error), against serde_urlencoded's 113,000: 19,800 for
+  move: the card approval with goods arrays takes 35,700 per decode in UTF-8 and 35,900 in
+  EUC-KR (36,100 and 37,700 before this session's lazy escape error and byte-wise id check,
+  the latter made after these two runs), against serde_urlencoded's 113,000: 19,800 for
   the form parser (splitting and unescaping 1,600 bytes with 250 escapes; 2,300 of it the
   bitmap), 14,400 for typing 49 fields into the 1,280-byte `Notification` (goods arrays 3,300,
   amounts, ids, the masked card number, masking the fields the manual does not list) with
-  about nine allocations; the body with nine unknown fields 29,500 (30,900 before). Tried and
+  about nine allocations; the body with nine unknown fields 29,200 (30,900 before). Tried and
   measured slower: testing eight bytes at once as one word for separators (SWAR: fewer
   instructions, 13% more time, its exit being one long dependency chain), eight table lookups
   per step (13% more time), classifying names by a binary search over names packed into

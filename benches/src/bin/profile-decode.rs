@@ -1,5 +1,6 @@
 //! A loop over one hot path, for profilers (`valgrind --tool=callgrind`, `perf`):
-//! `profile-decode [form|notification|serde|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
+//! `profile-decode [form|notification|mask|serde|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
+//! (`mask`: the receiver's masking of a body before it is stored, `pg_notify::mask::mask_both`)
 //! (BODY: a name of the notification set, e.g. `unknown_fields`; default the 45-field fixture).
 //! Build it with the `profiling` profile for file and line in the profile:
 //! `cargo build --profile profiling -p pgkit-benches --bin profile-decode`.
@@ -34,6 +35,9 @@ fn main() {
                         .map(|f| f.len())
                         .ok(),
                 );
+            }
+            "mask" => {
+                black_box(pg_notify::mask::mask_both(black_box(&body)));
             }
             "encrypt-data" => {
                 black_box(pg_smartro::crypto::encrypt_data(

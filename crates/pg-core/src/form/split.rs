@@ -241,6 +241,7 @@ pub fn percent_decode(raw: &[u8]) -> Result<Cow<'_, [u8]>, FormError> {
 }
 
 /// The byte two hex digits spell, if they are hex digits.
+#[inline]
 pub fn hex_pair(h: u8, l: u8) -> Option<u8> {
     escaped_byte(Some(&[h, l]))
 }

@@ -39,14 +39,17 @@ pub(super) fn open(url: &str) -> Result<Box<dyn SqlConn + Send>, StoreError> {
     }))
 }
 
-fn boxed(params: &[SqlValue]) -> Vec<Box<dyn ToSql + Sync>> {
+/// The parameters, borrowed: `Option<i64>`, `Option<String>` and `Option<Vec<u8>>` are
+/// `ToSql` themselves (typed NULLs included). Boxing a copy of each had cost a batch of 64
+/// events 1,280 allocations and a copy of every body.
+fn borrowed(params: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
     params
         .iter()
-        .map(|p| -> Box<dyn ToSql + Sync> {
+        .map(|p| -> &(dyn ToSql + Sync) {
             match p {
-                SqlValue::Int(v) => Box::new(*v),
-                SqlValue::Text(v) => Box::new(v.clone()),
-                SqlValue::Blob(v) => Box::new(v.clone()),
+                SqlValue::Int(v) => v,
+                SqlValue::Text(v) => v,
+                SqlValue::Blob(v) => v,
             }
         })
         .collect()
@@ -58,10 +61,8 @@ impl SqlConn for PgConn {
     }
 
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, StoreError> {
-        let owned = boxed(params);
-        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
         let stmt = self.statement(sql)?;
-        self.client.execute(&stmt, &refs).map_err(err)
+        self.client.execute(&stmt, &borrowed(params)).map_err(err)
     }
 
     fn query(
@@ -70,10 +71,8 @@ impl SqlConn for PgConn {
         params: &[SqlValue],
         columns: &[ColumnType],
     ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
-        let owned = boxed(params);
-        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
         let stmt = self.statement(sql)?;
-        let rows = self.client.query(&stmt, &refs).map_err(err)?;
+        let rows = self.client.query(&stmt, &borrowed(params)).map_err(err)?;
         rows.iter()
             .map(|row| {
                 columns

@@ -100,8 +100,8 @@ const BYTE_CLASS: [u8; 256] = {
     table
 };
 
-/// The kind of a plain name (ASCII, no escape, `+` or `[`, at most [`LONGEST_NAME`] bytes), as
-/// nearly every name is; `None` for any other. One table lookup per byte: every field of every
+/// The kind of a plain name (ASCII, no escape, `+` or `[` but a final `[]`, at most
+/// [`LONGEST_NAME`] bytes), as nearly every name is; `None` for any other. One table lookup per byte: every field of every
 /// body the receiver stores is classified here.
 fn kind_of_plain(name: &[u8]) -> Option<Kind> {
     if name.len() > LONGEST_NAME {
@@ -109,10 +109,13 @@ fn kind_of_plain(name: &[u8]) -> Option<Kind> {
     }
     let mut bytes = [0u8; LONGEST_NAME];
     let mut len = 0;
-    for &b in name {
+    for (i, &b) in name.iter().enumerate() {
         let class = BYTE_CLASS[usize::from(b)];
         if class == NOT_PLAIN {
-            return None;
+            // An array's `[]` as it comes, escaped or not, ends a plain name (the goods arrays
+            // of every notification); anything else is for the general path.
+            return matches!(&name[i..], b"%5B%5D" | b"%5b%5d" | b"[]")
+                .then(|| kind_of_normalized(&bytes[..len]));
         }
         // Written where the next kept byte goes; the length moves past kept bytes only. `len`
         // is below the name's length here: the remainder only spares a bounds check.

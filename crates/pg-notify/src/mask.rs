@@ -145,8 +145,8 @@ const CARD_DIGITS: usize = 13;
 /// its last two bytes.
 fn completes_a_digit(previous: u8, b: u8) -> bool {
     b.is_ascii_digit()
-        || (previous == 0xBC && (0x90..=0x99).contains(&b))
-        || (previous == 0xA3 && (0xB0..=0xB9).contains(&b))
+        || (previous == 0xBC && b.wrapping_sub(0x90) < 10)
+        || (previous == 0xA3 && b.wrapping_sub(0xB0) < 10)
 }
 
 /// An upper bound of the digits (see [`completes_a_digit`]) in what `raw` percent-decodes to,
@@ -158,6 +158,19 @@ fn escaped_digits_at_most(raw: &[u8]) -> Option<usize> {
     let mut previous = 0u8;
     let mut i = 0;
     while let Some(&b) = raw.get(i) {
+        if b != b'%' && b.is_ascii() {
+            // A run of plain ASCII: only its digits count, whatever came before it (a byte
+            // completes a full-width digit only at 0x90 and above).
+            let run = &raw[i..];
+            let len = run
+                .iter()
+                .position(|&c| c == b'%' || !c.is_ascii())
+                .unwrap_or(run.len());
+            count += run[..len].iter().filter(|c| c.is_ascii_digit()).count();
+            previous = run[len - 1];
+            i += len;
+            continue;
+        }
         if let Some(&[b'%', h1, l1, b'%', h2, l2, b'%', h3, l3]) = raw.get(i..i + 9)
             && let (Some(x), Some(y), Some(z)) =
                 (hex_pair(h1, l1), hex_pair(h2, l2), hex_pair(h3, l3))

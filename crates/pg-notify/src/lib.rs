@@ -40,6 +40,7 @@
 
 pub mod allowlist;
 pub mod decoder;
+mod detail;
 pub mod event;
 pub mod handler;
 pub mod http;

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::allowlist::IpAllowlist;
 use crate::decoder::{InnopayDecoder, NotificationDecoder, Signature, SmartroDecoder};
+use crate::detail::Detail;
 use crate::event::{Decoded, Delivery, Event, ProcessOutcome, Rejection, rfc3339};
 use crate::handler::{Handler, OrderCheck};
 use crate::mask::{mask_both, mask_form_body};
@@ -201,6 +202,12 @@ impl Pipeline {
         }
     }
 
+    /// Whether every request is written to a raw log (see [`PipelineBuilder::raw_log`]): only
+    /// then is a [`RequestMeta`] read.
+    pub fn keeps_raw_log(&self) -> bool {
+        self.inner.raw_log.is_some()
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
@@ -245,14 +252,14 @@ impl Pipeline {
         .map_err(|e| format!("raw log: {e}"))
     }
 
-    fn log_outcome(&self, id: u64, reply: &Reply, detail: &str) {
+    fn log_outcome(&self, id: u64, reply: &Reply, detail: &Detail) {
         if let Some(log) = &self.inner.raw_log {
             if let Err(e) = log.outcome(
                 id,
                 OffsetDateTime::now_utc(),
                 reply.status,
                 reply.acknowledged,
-                detail,
+                &detail.to_string(),
             ) {
                 tracing::error!(error = %e, "raw log outcome line failed");
             }
@@ -261,14 +268,14 @@ impl Pipeline {
             tracing::info!(
                 delivery = id,
                 status = reply.status,
-                detail,
+                detail = %detail,
                 "notification acknowledged"
             );
         } else {
             tracing::warn!(
                 delivery = id,
                 status = reply.status,
-                detail,
+                detail = %detail,
                 "notification not acknowledged"
             );
         }
@@ -285,7 +292,7 @@ impl Pipeline {
             if let Err(e) = self.log_request(id, &delivery, meta) {
                 // Without the log line the body could be lost: do not acknowledge.
                 let reply = self.reject(&delivery, 500, &e).await;
-                self.log_outcome(id, &reply, &e);
+                self.log_outcome(id, &reply, &Detail::Text(e));
                 return reply;
             }
             let (reply, detail) = self.process(delivery).await;
@@ -310,7 +317,7 @@ impl Pipeline {
             tracing::error!(error = %e, "raw log write failed");
         }
         let reply = self.reject(&delivery, status, reason).await;
-        self.log_outcome(id, &reply, reason);
+        self.log_outcome(id, &reply, &reason.into());
         reply
     }
 
@@ -353,10 +360,10 @@ impl Pipeline {
         nack(status, &reason)
     }
 
-    async fn process(&self, delivery: Delivery) -> (Reply, String) {
+    async fn process(&self, delivery: Delivery) -> (Reply, Detail) {
         let Some(endpoint) = self.endpoint(delivery.gateway).cloned() else {
             let reason = format!("no endpoint for {}", delivery.gateway);
-            return (self.reject(&delivery, 404, &reason).await, reason);
+            return (self.reject(&delivery, 404, &reason).await, reason.into());
         };
         if let Some(list) = &endpoint.allowlist {
             if !delivery.remote.is_some_and(|ip| list.allows(ip)) {
@@ -366,7 +373,7 @@ impl Pipeline {
                         .remote
                         .map_or_else(|| "unknown".to_owned(), |r| r.to_string())
                 );
-                return (self.reject(&delivery, 403, &reason).await, reason);
+                return (self.reject(&delivery, 403, &reason).await, reason.into());
             }
         }
         let decoded = match endpoint
@@ -376,7 +383,7 @@ impl Pipeline {
             Ok(d) => d,
             Err(invalid) => {
                 let reason = invalid.to_string();
-                return (self.reject(&delivery, 400, &reason).await, reason);
+                return (self.reject(&delivery, 400, &reason).await, reason.into());
             }
         };
         let (masked, rerun_body) = mask_both(&delivery.body);
@@ -390,7 +397,7 @@ impl Pipeline {
         endpoint: &GatewayEndpoint,
         event: Arc<Event>,
         count_delivery: bool,
-    ) -> (Reply, String) {
+    ) -> (Reply, Detail) {
         let ack = || Reply {
             status: 200,
             body: endpoint.decoder.acknowledgement().to_vec(),
@@ -420,13 +427,17 @@ impl Pipeline {
                 .await
             {
                 Ok(FailOutcome::AlreadyProcessed { id }) => {
-                    (ack(), format!("event {id} already processed"))
+                    (ack(), format!("event {id} already processed").into())
                 }
-                Ok(FailOutcome::Recorded { id }) => {
-                    (nack(status, &reason), format!("event {id}: {reason}"))
-                }
+                Ok(FailOutcome::Recorded { id }) => (
+                    nack(status, &reason),
+                    format!("event {id}: {reason}").into(),
+                ),
                 Ok(FailOutcome::Conflict { id, detail }) => conflict(id, &detail),
-                Err(e) => (nack(503, "store unavailable"), format!("{reason}; {e}")),
+                Err(e) => (
+                    nack(503, "store unavailable"),
+                    format!("{reason}; {e}").into(),
+                ),
             };
         }
         let outcome = self
@@ -435,18 +446,28 @@ impl Pipeline {
             .process_with(event.clone(), endpoint.handler.clone(), count_delivery)
             .await;
         match outcome {
-            Ok(ProcessOutcome::Processed { id }) => {
-                (ack(), format!("event {id} processed ({})", event.key))
-            }
-            Ok(ProcessOutcome::Duplicate { id }) => {
-                (ack(), format!("event {id} duplicate ({})", event.key))
-            }
+            Ok(ProcessOutcome::Processed { id }) => (
+                ack(),
+                Detail::Stored {
+                    id,
+                    event,
+                    duplicate: false,
+                },
+            ),
+            Ok(ProcessOutcome::Duplicate { id }) => (
+                ack(),
+                Detail::Stored {
+                    id,
+                    event,
+                    duplicate: true,
+                },
+            ),
             Ok(ProcessOutcome::HandlerFailed { id, error }) => (
                 nack(500, "handler failed"),
-                format!("event {id} handler failed: {error}"),
+                format!("event {id} handler failed: {error}").into(),
             ),
             Ok(ProcessOutcome::Conflict { id, detail }) => conflict(id, &detail),
-            Err(e) => (nack(503, "store unavailable"), e.to_string()),
+            Err(e) => (nack(503, "store unavailable"), e.to_string().into()),
         }
     }
 
@@ -497,17 +518,17 @@ impl Pipeline {
         if reply.acknowledged {
             Ok(ProcessOutcome::Processed { id })
         } else {
-            Err(RerunError::Invalid(detail))
+            Err(RerunError::Invalid(detail.to_string()))
         }
     }
 }
 
 /// A delivery whose key is known but whose order number or amounts differ: never applied, not
 /// acknowledged (`409`), recorded on the stored event for a person.
-fn conflict(id: i64, detail: &str) -> (Reply, String) {
+fn conflict(id: i64, detail: &str) -> (Reply, Detail) {
     (
         nack(409, "conflict"),
-        format!("event {id} conflict: {detail}"),
+        format!("event {id} conflict: {detail}").into(),
     )
 }
 

@@ -261,6 +261,24 @@ async fn query_side_and_export(backend: &str) {
         s.store.counts().await.unwrap(),
         [("failed".to_owned(), 1), ("processed".to_owned(), 5)]
     );
+    // By state: the failed one (through its partial index), the processed ones.
+    let failed = s.store.list(Some(EventState::Failed), 0, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].state, EventState::Failed);
+    let processed = s
+        .store
+        .list(Some(EventState::Processed), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(processed.len(), 5);
+    assert!(processed.iter().all(|e| e.state == EventState::Processed));
+    assert!(
+        s.store
+            .list(Some(EventState::Failed), failed[0].id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let page = s.store.list(None, 0, 2).await.unwrap();
     let next = s.store.list(None, page[1].id, 10).await.unwrap();
     assert_eq!((page.len(), next.len()), (2, 4));

@@ -321,7 +321,9 @@ async fn stores_from_before_the_new_columns_are_upgraded(backend: &str) {
          ALTER TABLE {prefix}events DROP COLUMN rerun_body; \
          ALTER TABLE {prefix}events DROP COLUMN conflicts; \
          ALTER TABLE {prefix}events DROP COLUMN conflict_detail; \
-         ALTER TABLE {prefix}events DROP COLUMN conflict_body"
+         ALTER TABLE {prefix}events DROP COLUMN conflict_body; \
+         DROP INDEX {prefix}events_failed; \
+         CREATE INDEX {prefix}events_state ON {prefix}events (state)"
     );
     store
         .with_connection(move |c| c.batch(&downgrade))
@@ -329,6 +331,31 @@ async fn stores_from_before_the_new_columns_are_upgraded(backend: &str) {
         .unwrap();
     drop(store);
     let store = open_store(backend, dir.path(), &prefix).await.unwrap();
+    // The index of every event's state became an index of failed events only.
+    let table = format!("{prefix}events");
+    let indexes = store
+        .with_connection(move |c| {
+            let sql = match c.dialect() {
+                pg_notify::sql::Dialect::Sqlite => {
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name"
+                }
+                pg_notify::sql::Dialect::Postgres => {
+                    "SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname"
+                }
+            };
+            c.query(sql, &[pg_notify::SqlValue::from(table.as_str())], &[ColumnType::Text])
+        })
+        .await
+        .unwrap();
+    let names: Vec<&str> = indexes.iter().filter_map(|r| r[0].as_str()).collect();
+    assert!(
+        names.contains(&format!("{prefix}events_failed").as_str()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&format!("{prefix}events_state").as_str()),
+        "{names:?}"
+    );
     let old = &store.list(None, 0, 10).await.unwrap()[0];
     assert_eq!(
         (old.amount, old.approved_amount, old.conflicts),

@@ -73,7 +73,7 @@ impl Tables {
                 updated_at TEXT NOT NULL,
                 processed_at TEXT
             );
-            CREATE INDEX IF NOT EXISTS {events}_state ON {events} (state);
+            CREATE INDEX IF NOT EXISTS {events}_failed ON {events} (id) WHERE state = 'failed';
             CREATE TABLE IF NOT EXISTS {rejections} (
                 id {id},
                 gateway TEXT NOT NULL,
@@ -112,6 +112,10 @@ impl Tables {
             .map(|c| add(&self.events, c))
             .chain(rejections.iter().map(|c| add(&self.rejections, c)))
             .collect();
+        // Every event had an entry in an index of its state; only failed ones (what a person
+        // looks for) have one now, in `{events}_failed`: a processed event, nearly every one,
+        // writes one index page less per batch.
+        statements.push(format!("DROP INDEX IF EXISTS {}_state", self.events));
         if dialect == Dialect::Postgres {
             // A row of a 2 KB body went through TOAST compression (pglz), the largest single
             // cost of PostgreSQL's side of a delivery: rows up to a page stay inline and

@@ -41,6 +41,14 @@ pub(super) fn open(path: &str, create: bool) -> Result<Box<dyn SqlConn + Send>, 
         .map_err(err)?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(err)?;
+    // The writer's own checkpoint (after a commit, once the WAL holds this many pages) is the
+    // one that lets the WAL start over, and its database `fsync` writes out every page copied
+    // since the last one. At SQLite's default of 1,000 pages that was a stall of about 2 ms
+    // in the commit path every ~60 ms under load, and the receiver's p99; 256 pages (1 MiB)
+    // make it four times as often and a quarter as long (p99 under wrk 8.1-8.7 ms -> 4.7-6.2
+    // ms over alternating runs, same throughput).
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+        .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(Box::new(SqliteConn {
         conn,
@@ -48,14 +56,17 @@ pub(super) fn open(path: &str, create: bool) -> Result<Box<dyn SqlConn + Send>, 
     }))
 }
 
+/// WAL pages after which the writer's commit checkpoints the WAL itself (see [`open`]).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 256;
+
 /// How often the checkpointer copies the WAL into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// A thread with its own connection that copies the WAL into the database (`PASSIVE`: it never
 /// blocks the writer) until the writer's connection is dropped. The writer's own automatic
-/// checkpoint (every thousand pages, inside a commit, so that the WAL restarts from its
-/// beginning) then finds nearly every page copied already, instead of stalling the deliveries
-/// waiting on that commit for tens of milliseconds. `None` for an in-memory database.
+/// checkpoint (every [`WAL_AUTOCHECKPOINT_PAGES`] pages, inside a commit, so that the WAL
+/// restarts from its beginning) then finds most pages copied already, instead of stalling the
+/// deliveries waiting on that commit for tens of milliseconds. `None` for an in-memory database.
 fn start_checkpointer(path: &str) -> Option<Sender<()>> {
     if path == ":memory:" || path.is_empty() {
         return None;
@@ -178,13 +189,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_writer_checkpoints_every_256_pages_and_commits_durably() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let mut conn = open(path.to_str().unwrap(), true).unwrap();
+        let pragma = |conn: &mut Box<dyn SqlConn + Send>, name: &str| {
+            conn.query(&format!("PRAGMA {name}"), &[], &[ColumnType::Int])
+                .unwrap()[0][0]
+                .as_i64()
+        };
+        assert_eq!(pragma(&mut conn, "wal_autocheckpoint"), Some(256));
+        // FULL (2): a commit is on disk before it returns.
+        assert_eq!(pragma(&mut conn, "synchronous"), Some(2));
+    }
+
+    #[test]
     fn the_wal_is_copied_into_the_database_in_the_background() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let mut conn = open(path.to_str().unwrap(), true).unwrap();
         conn.batch("CREATE TABLE t (b BLOB)").unwrap();
         conn.batch("BEGIN").unwrap();
-        // About 150 pages: under the thousand that trigger SQLite's own checkpoint.
+        // About 150 pages: under the 256 that trigger the writer's own checkpoint.
         for _ in 0..300 {
             conn.execute(
                 "INSERT INTO t (b) VALUES ($1)",

@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use super::bulk;
 use super::ops::{self, FailOutcome};
 use super::schema::Tables;
+use super::syncer::{Answer, Syncer};
 use crate::event::{Event, ProcessOutcome, Rejection};
 use crate::handler::Handler;
 use crate::sql::{Dialect, SqlConn, StoreError};
@@ -23,8 +24,9 @@ pub(crate) enum Job {
     Read(ReadFn),
 }
 
-/// A read, run on the writer's connection.
-pub(crate) type ReadFn = Box<dyn FnOnce(&mut dyn SqlConn) + Send>;
+/// A read (or a merchant's own statements), run on the writer's connection; it gives back its
+/// answer, sent once what it wrote is durable.
+pub(crate) type ReadFn = Box<dyn FnOnce(&mut dyn SqlConn) -> Answer + Send>;
 
 /// A write.
 pub(crate) enum WriteJob {
@@ -75,6 +77,11 @@ enum Settled {
 }
 
 impl Settled {
+    /// The answer, for when the batch's commit is durable.
+    fn into_answer(self) -> Answer {
+        Box::new(move |durable: &Result<(), StoreError>| self.send(durable))
+    }
+
     fn send(self, commit: &Result<(), StoreError>) {
         // A receiver that gave up (request timed out) is fine to miss.
         match self {
@@ -101,14 +108,20 @@ impl Stats {
     }
 }
 
-/// Runs until every sender is gone.
+/// Runs until every sender is gone. With a `syncer`, a batch's answers wait for it (commits
+/// do not wait for the disk); without, a commit is durable when it returns.
 pub(crate) fn run(
     mut conn: Box<dyn SqlConn + Send>,
+    syncer: Option<Syncer>,
     tables: Tables,
     jobs: &Mutex<Receiver<Job>>,
     max_batch: usize,
     stats: &Stats,
 ) {
+    let answer = |answers: Vec<Answer>| match &syncer {
+        Some(syncer) => syncer.after_sync(answers),
+        None => answers.into_iter().for_each(|a| a(&Ok(()))),
+    };
     loop {
         let mut closed = false;
         let batch = {
@@ -142,29 +155,43 @@ pub(crate) fn run(
             // A stable order of keys keeps concurrent instances (PostgreSQL) from deadlocking.
             writes.sort_by(|a, b| a.key().cmp(b.key()));
             let n = writes.len() as u64;
-            if write_batch(conn.as_mut(), &tables, writes) {
+            let (settled, commit) = write_batch(conn.as_mut(), &tables, writes);
+            if commit.is_ok() {
                 stats.writes.fetch_add(n, Ordering::Relaxed);
                 stats.commits.fetch_add(1, Ordering::Relaxed);
+                answer(settled.into_iter().map(Settled::into_answer).collect());
+            } else {
+                // Nothing of it was committed: the error needs no sync.
+                for s in settled {
+                    s.send(&commit);
+                }
             }
         }
-        for read in reads {
-            read(conn.as_mut());
-        }
+        let read_answers: Vec<Answer> = reads.into_iter().map(|read| read(conn.as_mut())).collect();
+        answer(read_answers);
         if closed {
             break;
         }
     }
+    // Every answer still waiting is sent (after a last sync) before the connection closes.
+    drop(syncer);
 }
 
-/// Writes one batch in one transaction; whether it committed. New events go through the fast
-/// path ([`bulk`]); what it leaves, and a batch it gives up on, through savepoints.
-fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -> bool {
+/// Writes one batch in one transaction: the answers it settled, and its commit (an error
+/// when it did not commit; the answers already sent are the failed ones). New events go
+/// through the fast path ([`bulk`]); what it leaves, and a batch it gives up on, through
+/// savepoints.
+fn write_batch(
+    conn: &mut dyn SqlConn,
+    tables: &Tables,
+    writes: Vec<WriteJob>,
+) -> (Vec<Settled>, Result<(), StoreError>) {
     let now = crate::event::rfc3339(time::OffsetDateTime::now_utc());
     if let Err(e) = conn.batch(begin(conn.dialect())) {
         for job in writes {
             fail_job(job, &e);
         }
-        return false;
+        return (Vec::new(), Err(e));
     }
     let mut settled = Vec::with_capacity(writes.len());
     match bulk::insert_new(conn, tables, writes, &now) {
@@ -179,7 +206,7 @@ fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -
             for job in writes {
                 fail_job(job, &e);
             }
-            return false;
+            return (Vec::new(), Err(e));
         }
         bulk::Split::Retry(writes, why) => {
             tracing::debug!(error = %why, "batch written again, delivery by delivery");
@@ -190,7 +217,7 @@ fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -
                 for job in writes {
                     fail_job(job, &e);
                 }
-                return false;
+                return (Vec::new(), Err(e));
             }
             write_in_savepoints(conn, tables, writes, &now, &mut settled);
         }
@@ -199,11 +226,7 @@ fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -
     if commit.is_err() {
         let _ = conn.batch("ROLLBACK");
     }
-    let committed = commit.is_ok();
-    for s in settled {
-        s.send(&commit);
-    }
-    committed
+    (settled, commit)
 }
 
 fn begin(dialect: Dialect) -> &'static str {

@@ -296,27 +296,3 @@ async fn refused_junk_cannot_fill_the_disk() {
     };
     assert!(pipeline.handle(real, &meta()).await.acknowledged);
 }
-
-/// SQLite commits without waiting for the disk and a thread of its own syncs the WAL before any
-/// answer: when that sync cannot happen (here the WAL file is gone from under the store before
-/// its first sync), the delivery is refused so that the gateway resends, never acknowledged.
-#[tokio::test]
-async fn a_delivery_is_acknowledged_only_once_its_wal_is_synced() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store("sqlite", dir.path(), &prefix()).await.unwrap();
-    let wal = dir.path().join("events.db-wal");
-    assert!(wal.exists());
-    std::fs::remove_file(&wal).unwrap();
-    let pipeline = Pipeline::builder(store.clone())
-        .endpoint(GatewayEndpoint::innopay(StoreOnly))
-        .build();
-    let reply = pipeline
-        .handle(
-            delivery(pg_core::GatewayId::Innopay, innopay_approval(5)),
-            &meta(),
-        )
-        .await;
-    assert!(!reply.acknowledged);
-    assert_eq!(reply.status, 503);
-    assert!(String::from_utf8_lossy(&reply.body).starts_with("NACK"));
-}

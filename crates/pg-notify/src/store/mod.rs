@@ -10,7 +10,6 @@ mod reads;
 mod schema;
 #[cfg(feature = "sqlite")]
 mod sqlite;
-mod syncer;
 mod writer;
 
 use std::sync::Arc;
@@ -26,15 +25,6 @@ use writer::{Job, WriteJob};
 use crate::event::{Event, EventRecord, EventState, ProcessOutcome, Rejection};
 use crate::handler::Handler;
 use crate::sql::{SqlConn, StoreError};
-
-/// A writer's connection, and how its commits become durable.
-pub(crate) struct Connected {
-    pub(crate) conn: Box<dyn SqlConn + Send>,
-    /// The WAL to sync before a batch's deliveries are answered, when commits do not wait for
-    /// the disk themselves (SQLite, see [`syncer`]); `None` when a commit is durable as it
-    /// returns.
-    pub(crate) wal: Option<std::path::PathBuf>,
-}
 
 /// How a store is set up.
 #[derive(Debug, Clone)]
@@ -105,10 +95,7 @@ impl Store {
     pub async fn sqlite(path: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let path = path.to_owned();
         let create = config.create;
-        Store::start("sqlite", config, 1, move || {
-            sqlite::open_writer(&path, create)
-        })
-        .await
+        Store::start("sqlite", config, 1, move || sqlite::open(&path, create)).await
     }
 
     /// SQLite is not compiled in.
@@ -125,10 +112,7 @@ impl Store {
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let url = url.to_owned();
         let writers = config.writers.unwrap_or(2).clamp(1, 64);
-        Store::start("postgres", config, writers, move || {
-            postgres::open(&url).map(|conn| Connected { conn, wal: None })
-        })
-        .await
+        Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }
 
     /// PostgreSQL is not compiled in.
@@ -143,7 +127,7 @@ impl Store {
         backend: &'static str,
         config: StoreConfig,
         writers: usize,
-        connect: impl Fn() -> Result<Connected, StoreError> + Send + Sync + 'static,
+        connect: impl Fn() -> Result<Box<dyn SqlConn + Send>, StoreError> + Send + Sync + 'static,
     ) -> Result<Store, StoreError> {
         let tables = Tables::new(&config.table_prefix)?;
         let stats = Arc::new(writer::Stats::default());
@@ -159,23 +143,21 @@ impl Store {
             std::thread::Builder::new()
                 .name(format!("pg-notify-{backend}-writer-{n}"))
                 .spawn(move || {
-                    let opened = connect().and_then(|mut connected| {
-                        let conn = connected.conn.as_mut();
+                    let opened = connect().and_then(|mut conn| {
                         if n == 0 {
                             if !create {
-                                require_tables(conn, &tables)?;
+                                require_tables(conn.as_mut(), &tables)?;
                             }
                             let ddl = tables.ddl(conn.dialect());
                             let upgrades = tables.upgrades(conn.dialect());
-                            migrate(conn, &ddl, &upgrades)?;
+                            migrate(conn.as_mut(), &ddl, &upgrades)?;
                         }
-                        let syncer = connected.wal.map(syncer::Syncer::start).transpose()?;
-                        Ok((connected.conn, syncer))
+                        Ok(conn)
                     });
                     match opened {
-                        Ok((conn, syncer)) => {
+                        Ok(conn) => {
                             let _ = ready_tx.send(Ok(()));
-                            writer::run(conn, syncer, tables, &jobs, max_batch, &stats);
+                            writer::run(conn, tables, &jobs, max_batch, &stats);
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -300,12 +282,8 @@ impl Store {
     ) -> Result<T, StoreError> {
         let (reply, rx) = oneshot::channel();
         let tables = self.tables.clone();
-        let job = Job::Read(Box::new(move |conn: &mut dyn SqlConn| -> syncer::Answer {
-            let result = run(conn, &tables);
-            // Sent once what it may have written (a merchant's own tables) is durable.
-            Box::new(move |durable: &Result<(), StoreError>| {
-                let _ = reply.send(durable.clone().and(result));
-            })
+        let job = Job::Read(Box::new(move |conn: &mut dyn SqlConn| {
+            let _ = reply.send(run(conn, &tables));
         }));
         self.reply(job, rx).await
     }

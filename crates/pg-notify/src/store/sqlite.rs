@@ -56,20 +56,6 @@ pub(super) fn open(path: &str, create: bool) -> Result<Box<dyn SqlConn + Send>, 
     }))
 }
 
-/// The writer's connection. A database file's commits return once the WAL is written
-/// (`synchronous=NORMAL`) and are made durable by [`super::syncer`] before any delivery is
-/// answered; an in-memory database (or a `file:` URI, whose WAL path is not plain) keeps
-/// `synchronous=FULL` and syncs inside each commit.
-pub(super) fn open_writer(path: &str, create: bool) -> Result<super::Connected, StoreError> {
-    let mut conn = open(path, create)?;
-    let wal = (path != ":memory:" && !path.is_empty() && !path.starts_with("file:"))
-        .then(|| std::path::PathBuf::from(format!("{path}-wal")));
-    if wal.is_some() {
-        conn.batch("PRAGMA synchronous = NORMAL")?;
-    }
-    Ok(super::Connected { conn, wal })
-}
-
 /// WAL pages after which the writer's commit checkpoints the WAL itself (see [`open`]).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 256;
 
@@ -203,7 +189,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_writer_checkpoints_every_256_pages_and_syncs_its_wal_itself() {
+    fn the_writer_checkpoints_every_256_pages_and_commits_durably() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let mut conn = open(path.to_str().unwrap(), true).unwrap();
@@ -215,21 +201,6 @@ mod tests {
         assert_eq!(pragma(&mut conn, "wal_autocheckpoint"), Some(256));
         // FULL (2): a commit is on disk before it returns.
         assert_eq!(pragma(&mut conn, "synchronous"), Some(2));
-        drop(conn);
-        // The writer of a file: NORMAL (1), its WAL synced by the syncer before any answer.
-        let mut writer = open_writer(path.to_str().unwrap(), false).unwrap();
-        assert_eq!(pragma(&mut writer.conn, "synchronous"), Some(1));
-        assert_eq!(
-            writer.wal,
-            Some(std::path::PathBuf::from(format!("{}-wal", path.display())))
-        );
-        assert!(writer.wal.as_ref().unwrap().exists());
-        // In memory: nothing to sync, FULL as ever.
-        let mut memory = open_writer(":memory:", true).unwrap();
-        assert_eq!(
-            (pragma(&mut memory.conn, "synchronous"), memory.wal),
-            (Some(2), None)
-        );
     }
 
     #[test]

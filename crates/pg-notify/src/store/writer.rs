@@ -11,7 +11,6 @@ use tokio::sync::oneshot;
 use super::bulk;
 use super::ops::{self, FailOutcome};
 use super::schema::Tables;
-use super::syncer::{Answer, Syncer};
 use crate::event::{Event, ProcessOutcome, Rejection};
 use crate::handler::Handler;
 use crate::sql::{Dialect, SqlConn, StoreError};
@@ -24,9 +23,8 @@ pub(crate) enum Job {
     Read(ReadFn),
 }
 
-/// A read (or a merchant's own statements), run on the writer's connection; it gives back its
-/// answer, sent once what it wrote is durable.
-pub(crate) type ReadFn = Box<dyn FnOnce(&mut dyn SqlConn) -> Answer + Send>;
+/// A read, run on the writer's connection.
+pub(crate) type ReadFn = Box<dyn FnOnce(&mut dyn SqlConn) + Send>;
 
 /// A write.
 pub(crate) enum WriteJob {
@@ -77,11 +75,6 @@ enum Settled {
 }
 
 impl Settled {
-    /// The answer, for when the batch's commit is durable.
-    fn into_answer(self) -> Answer {
-        Box::new(move |durable: &Result<(), StoreError>| self.send(durable))
-    }
-
     fn send(self, commit: &Result<(), StoreError>) {
         // A receiver that gave up (request timed out) is fine to miss.
         match self {
@@ -108,20 +101,14 @@ impl Stats {
     }
 }
 
-/// Runs until every sender is gone. With a `syncer`, a batch's answers wait for it (commits
-/// do not wait for the disk); without, a commit is durable when it returns.
+/// Runs until every sender is gone.
 pub(crate) fn run(
     mut conn: Box<dyn SqlConn + Send>,
-    syncer: Option<Syncer>,
     tables: Tables,
     jobs: &Mutex<Receiver<Job>>,
     max_batch: usize,
     stats: &Stats,
 ) {
-    let answer = |answers: Vec<Answer>| match &syncer {
-        Some(syncer) => syncer.after_sync(answers),
-        None => answers.into_iter().for_each(|a| a(&Ok(()))),
-    };
     loop {
         let mut closed = false;
         let batch = {
@@ -155,43 +142,29 @@ pub(crate) fn run(
             // A stable order of keys keeps concurrent instances (PostgreSQL) from deadlocking.
             writes.sort_by(|a, b| a.key().cmp(b.key()));
             let n = writes.len() as u64;
-            let (settled, commit) = write_batch(conn.as_mut(), &tables, writes);
-            if commit.is_ok() {
+            if write_batch(conn.as_mut(), &tables, writes) {
                 stats.writes.fetch_add(n, Ordering::Relaxed);
                 stats.commits.fetch_add(1, Ordering::Relaxed);
-                answer(settled.into_iter().map(Settled::into_answer).collect());
-            } else {
-                // Nothing of it was committed: the error needs no sync.
-                for s in settled {
-                    s.send(&commit);
-                }
             }
         }
-        let read_answers: Vec<Answer> = reads.into_iter().map(|read| read(conn.as_mut())).collect();
-        answer(read_answers);
+        for read in reads {
+            read(conn.as_mut());
+        }
         if closed {
             break;
         }
     }
-    // Every answer still waiting is sent (after a last sync) before the connection closes.
-    drop(syncer);
 }
 
-/// Writes one batch in one transaction: the answers it settled, and its commit (an error
-/// when it did not commit; the answers already sent are the failed ones). New events go
-/// through the fast path ([`bulk`]); what it leaves, and a batch it gives up on, through
-/// savepoints.
-fn write_batch(
-    conn: &mut dyn SqlConn,
-    tables: &Tables,
-    writes: Vec<WriteJob>,
-) -> (Vec<Settled>, Result<(), StoreError>) {
+/// Writes one batch in one transaction; whether it committed. New events go through the fast
+/// path ([`bulk`]); what it leaves, and a batch it gives up on, through savepoints.
+fn write_batch(conn: &mut dyn SqlConn, tables: &Tables, writes: Vec<WriteJob>) -> bool {
     let now = crate::event::rfc3339(time::OffsetDateTime::now_utc());
     if let Err(e) = conn.batch(begin(conn.dialect())) {
         for job in writes {
             fail_job(job, &e);
         }
-        return (Vec::new(), Err(e));
+        return false;
     }
     let mut settled = Vec::with_capacity(writes.len());
     match bulk::insert_new(conn, tables, writes, &now) {
@@ -206,7 +179,7 @@ fn write_batch(
             for job in writes {
                 fail_job(job, &e);
             }
-            return (Vec::new(), Err(e));
+            return false;
         }
         bulk::Split::Retry(writes, why) => {
             tracing::debug!(error = %why, "batch written again, delivery by delivery");
@@ -217,7 +190,7 @@ fn write_batch(
                 for job in writes {
                     fail_job(job, &e);
                 }
-                return (Vec::new(), Err(e));
+                return false;
             }
             write_in_savepoints(conn, tables, writes, &now, &mut settled);
         }
@@ -226,7 +199,11 @@ fn write_batch(
     if commit.is_err() {
         let _ = conn.batch("ROLLBACK");
     }
-    (settled, commit)
+    let committed = commit.is_ok();
+    for s in settled {
+        s.send(&commit);
+    }
+    committed
 }
 
 fn begin(dialect: Dialect) -> &'static str {

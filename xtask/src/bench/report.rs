@@ -81,14 +81,21 @@ pub(super) fn write_report(
     md.push_str("each with a new transaction id. Percentiles are the slower loader's. *stored*: events counted\n");
     md.push_str("in the store afterwards (every acknowledged one must be there). CPU: shares of both cores\n");
     md.push_str("during the run, from `/proc` — receivers, PostgreSQL, the rest (wrk and the kernel's network\n");
-    md.push_str("work), idle.\n\n");
+    md.push_str("work), idle. The bare handlers and the SQLite receiver take turns three times (this VM's\n");
+    md.push_str("speed drifts within minutes): their rows above are medians, and a ratio is the median of\n");
+    md.push_str("the three rounds' ratios, each between neighbours.\n\n");
     md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored | CPU: receivers / PostgreSQL / rest / idle |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for r in external {
         let cpu = &r["cpu"];
         let pct = |k: &str| format!("{:.0}%", cpu[k].as_f64().unwrap_or_default() * 100.0);
+        let name = r["receiver"].as_str().unwrap_or_default();
+        let name = match r["round"].as_u64() {
+            Some(round) => format!("{name} (round {})", round + 1),
+            None => name.to_owned(),
+        };
         md.push_str(&format!(
             "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} | {} / {} / {} / {} |\n",
-            r["receiver"].as_str().unwrap_or_default(),
+            name,
             r["processes"],
             r["requests_per_second"].as_f64().unwrap_or_default(),
             r["p50_ms"].as_f64().unwrap_or_default(),

@@ -218,50 +218,54 @@ const NOTES: &str = "
   slower, and a hand-written Base64 for the fixed 32 bytes gained nothing. The rest of the gap
   did not show in a profile (callgrind cannot run SHA-NI code); the ratio moves between 1.2x
   and 1.4x from run to run on this machine.
-- Notification set / its baselines (3.33x and 2.86x on UTF-8, 3.20x and 3.16x on EUC-KR in
-  the latest two full runs, the second on a noisier machine: pgkit's UTF-8 set took 18% longer
-  there while its baseline did not move; 3.1-3.2x / 2.8-2.9x in the runs before; 2.5x / 2.2x
-  before this issue's work; target 4x). Callgrind counts instructions, which noise does not
-  move: the card approval with goods arrays takes 35,700 per decode in UTF-8 and 35,900 in
-  EUC-KR (36,100 and 37,700 before this session's lazy escape error and byte-wise id check,
-  the latter made after these two runs), against serde_urlencoded's 113,000: 19,800 for
-  the form parser (splitting and unescaping 1,600 bytes with 250 escapes; 2,300 of it the
-  bitmap), 14,400 for typing 49 fields into the 1,280-byte `Notification` (goods arrays 3,300,
-  amounts, ids, the masked card number, masking the fields the manual does not list) with
-  about nine allocations; the body with nine unknown fields 29,200 (30,900 before). Tried and
-  measured slower: testing eight bytes at once as one word for separators (SWAR: fewer
-  instructions, 13% more time, its exit being one long dependency chain), eight table lookups
-  per step (13% more time), classifying names by a binary search over names packed into
-  128-bit numbers (2% more instructions than the compiler's `match`), and validating the
-  EUC-KR path's output with the standard library to spare a copy (4% more). SSE2 is all a
-  portable x86-64 build may assume, so the escapes cannot be decoded with byte shuffles.
-  Reaching 4x would mean not building what a receiver does not read at decode time (goods,
-  shipping, receipts typed on access): a change of `Notification`'s public fields, which
-  callers read directly, not made here.
+- Notification set / its baselines (2.98x and 3.25x on UTF-8, 2.89x and 3.39x on EUC-KR in
+  the latest two full runs, both on a slow hour of this VM: the same clean build took 207 and
+  242 s instead of 171-181 s; 2.9-3.3x / 2.8-3.2x in the runs before; 2.5x / 2.2x before this
+  issue's work; target 4x). Callgrind counts instructions, which noise does not move: the card
+  approval with goods arrays takes 36,000 per decode in UTF-8 and 36,900 in EUC-KR, against
+  serde_urlencoded's 113,000: about 19,800 for the form parser (splitting and unescaping 1,600
+  bytes with 250 escapes; 2,000 of it the bitmap, 1,900 the UTF-8 check and copy of the
+  decoded text), 14,400 for typing 49 fields into the 1,280-byte `Notification` (goods arrays
+  3,300, amounts, ids, the masked card number, masking the fields the manual does not list)
+  with about nine allocations. Tried and measured slower: testing eight bytes at once as one
+  word for separators (SWAR: fewer instructions, 13% more time, its exit being one long
+  dependency chain), eight table lookups per step (13% more time), classifying names by a
+  binary search over names packed into 128-bit numbers (2% more instructions than the
+  compiler's `match`), and validating the EUC-KR path's output with the standard library to
+  spare a copy (4% more). SSE2 is all a portable x86-64 build may assume, so the escapes cannot
+  be decoded with byte shuffles. Reaching 4x would mean not building what a receiver does not
+  read at decode time (goods, shipping, receipts typed on access): a change of
+  `Notification`'s public fields, which callers read directly, and one that would only move
+  the work (the receiver stores every field's warnings with the event), not made here.
 - Receivers under wrk: both cores are shared by the two wrk processes, the receiver and
-  PostgreSQL (CPU shares in the table above); run-to-run noise on this VM is about 10%, more
-  on a bad hour (the same build measured 24,000-27,700 req/s on SQLite in back-to-back runs,
-  and 19,400-26,800 in one later hour). SQLite reached 46% and 40% of the bare handler in the
-  latest two full runs (45-46% in the two before; target 50%), p99 6.2 and 7.6 ms (target
-  5 ms); against the bare handler on the same allocator, 36-40%. A
-  profile under wrk: the store's writer thread is 44% of the receiver's CPU, more than half of
-  it in the kernel (WAL page writes, one fsync per batch and its virtio notification, waking
-  the requests' tasks); the request threads' largest items are HTTP, masking and decoding. The
-  bare handler's own p99 under the same load is 4.3-4.8 ms, the load generator being on the
-  same two cores; raising the writer thread's priority (`renice -10`, an experiment, not
-  shipped) moved pgkit's p99 from 6.3-7.0 to 5.8 ms, so the tail is mostly the scheduling of
-  the request threads beside wrk, plus one batch's commit. PostgreSQL reached 31% and 30% of
-  bare in the latest two runs (34% and 31% before; target 30%) with p99 45.7 and 14.7 ms (9.4
-  and 13.6 before; target 10 ms): PostgreSQL's own processes take 30-34% of the machine, and
-  its commits and checkpoints (a default cluster) set the tail. Three back-to-back wrk runs on
-  a fresh cluster with `log_checkpoints` gave p99 40, 81 and 47 ms with one checkpoint among
-  them, and 13.6 ms a few minutes later with the same build: the tail follows the VM's disk
-  flushes, not the receiver's code. One SQLite run (an earlier session) had a p99 of 45 ms: the
+  PostgreSQL (CPU shares in the table above), and this VM's speed drifts by 10-30% within
+  minutes: in one run the bare handler's two builds (the same code on two allocators) measured
+  37,700 and 50,000 req/s, and the same pgkit build 11,800-21,200 req/s within one hour. The
+  bench therefore runs the bare handlers and the SQLite receiver in turn three times and takes
+  each ratio between neighbours. SQLite: 53% of the bare handler in the first of the latest two
+  runs (one round, against a bare figure its mimalloc twin put at 40%) and a median of 43% in
+  the second (rounds 43%, 58%, 43%; target 50%); p99 9.0 ms and a median of 5.8 ms (rounds 8.7,
+  5.7, 5.8; target 5 ms), the bare handler's own p99 being 4.8-6.1 ms under the same load.
+  Measured directly against the build this session started from, in alternating runs of the
+  same load, the receiver now spends 10% less CPU per request (58.0 -> 51.9 us, four rounds
+  each), and its p99 moved from 8.0-8.6 ms to 4.7-8.0 ms with the WAL checkpoint every 256
+  pages (four rounds each, same throughput). A profile under wrk: the store's writer thread is
+  44% of the receiver's CPU, more than half of it in the kernel (WAL page writes, one fsync per
+  batch and its virtio notification, waking the requests' tasks); the request threads' largest
+  items are HTTP and loopback TCP, then masking and decoding. Removing the fsync altogether
+  (`synchronous=NORMAL`, an experiment) measured 8% more throughput: waiting for the disk is
+  not what bounds it, the two cores are. PostgreSQL: 40% and 38% of bare (target 30%, met),
+  p99 78.8 and 12.6 ms (target 10 ms): PostgreSQL's own processes take 29-33% of the machine,
+  and its commits set the tail, which follows the VM's disk (three back-to-back runs on one
+  cluster earlier gave p99 40, 81 and 47 ms, then 13.6 ms a few minutes later with the same
+  build; runs of this session's build on a cluster of its own gave 8.4, 9.5 and 88 ms, the last
+  with no checkpoint in the log). One SQLite run (an earlier session) had a p99 of 45 ms: the
   dirty pages of the release builds just before were being written back inside the
   receiver's fsyncs (ext4 commits them together), so the bench runs `sync` before each load.
-- Two PostgreSQL receivers / one (0.76-0.98x over the runs, target 1.6x): with one receiver
-  the machine is already 82-87% busy, and a second process adds its own HTTP, decoding and masking on the same two
-  cores, so on this machine it cannot add throughput. What the run shows is that scaling out is
+- Two PostgreSQL receivers / one (0.91x and 0.73x in the latest two runs, 0.76-0.98x before,
+  target 1.6x): with one receiver the machine is already 80-85% busy, and a second process adds
+  its own HTTP, decoding and masking on the same two cores, so on this machine it cannot add
+  throughput: 1.6x would need 60% more work done by two cores that have 15-20% to spare. What the run shows is that scaling out is
   safe and cheap: the same exactly-once store (every acknowledged event counted once in
   *stored*), no deadlock, no error, 2-24% less throughput. It needs cores (or machines) of its
   own to add any.

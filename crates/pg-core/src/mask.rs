@@ -183,9 +183,10 @@ impl Reduced {
         }
         // Written where the next kept byte goes; the length moves past kept bytes only (no
         // branch per byte). The remainder only spares a bounds check: `len` is below the
-        // buffer's length here.
+        // buffer's length here. (`%`, `+` and `[` are kept here: only the plain path refuses
+        // them.)
         self.bytes[self.len % LONGEST_NAME] = b.to_ascii_lowercase();
-        self.len += usize::from(!matches!(b, b'_' | b'-' | b' '));
+        self.len += usize::from(BYTE_CLASS[usize::from(b)] != DROP);
         self.last = b;
         true
     }
@@ -247,13 +248,10 @@ listed_names! {
 
 /// Classifies a reduced name.
 fn kind_of_normalized(n: &[u8]) -> Kind {
-    if n.len() <= LONGEST_LISTED {
-        let mut bytes = [0u8; 16];
-        bytes[..n.len()].copy_from_slice(n);
-        bytes[15] = n.len() as u8;
-        if let Some(kind) = listed_kind(u128::from_le_bytes(bytes)) {
-            return kind;
-        }
+    if n.len() <= LONGEST_LISTED
+        && let Some(kind) = listed_kind(packed(n))
+    {
+        return kind;
     }
     if n.starts_with(b"card")
         && (n.ends_with(b"no") || n.ends_with(b"num") || n.ends_with(b"number"))
@@ -322,7 +320,7 @@ fn digit(c: char) -> Option<u8> {
 }
 
 /// The fewest digits a card number has.
-const CARD_DIGITS: usize = 13;
+pub const CARD_DIGITS: usize = 13;
 
 /// Whether `text` holds at least [`CARD_DIGITS`] digits, ASCII or full-width (`EF BC 90` to
 /// `EF BC 99` in UTF-8). Counted over bytes (a loop the compiler vectorizes), not characters:

@@ -9,7 +9,7 @@ use pg_core::Charset;
 use pg_core::MaskedCardNumber;
 use pg_core::card_number::mask_card_numbers_in_bytes;
 use pg_core::form::{Escape, encode_component, hex_pair, percent_decode};
-use pg_core::mask::{Kind, free_text, kind_of_escaped};
+use pg_core::mask::{CARD_DIGITS, Kind, free_text, kind_of_escaped};
 
 /// Masks a form body (UTF-8 or EUC-KR, percent-encoded): card fields, secret fields, and card
 /// numbers in free text.
@@ -70,7 +70,7 @@ fn mask(body: &[u8], secrets: bool) -> (Vec<u8>, Option<Vec<u8>>) {
             });
         }
         let Some((at, value)) = value else { continue };
-        let shown = match name_kind(name) {
+        let shown = match kind_of_escaped(name) {
             Kind::Secret if secrets => {
                 has_secret = true;
                 Shown::Secret
@@ -121,12 +121,6 @@ fn apply(body: &[u8], edits: &[Edit], hide_secrets: bool) -> Vec<u8> {
     out
 }
 
-/// The kind of a field by its name as sent (percent-encoded or not; `percent_decode` borrows
-/// the name when it has nothing to unescape, as nearly every name).
-fn name_kind(name: &[u8]) -> Kind {
-    kind_of_escaped(name)
-}
-
 /// Whether `raw` could spell 13 digits: ASCII digits, escapes (`%34`, or a full-width digit's
 /// `%EF%BC%94`) and raw non-ASCII bytes counted together. Most components cannot.
 fn may_hold_a_card_number(raw: &[u8]) -> bool {
@@ -136,9 +130,6 @@ fn may_hold_a_card_number(raw: &[u8]) -> bool {
         .count()
         == CARD_DIGITS
 }
-
-/// The fewest digits a card number has.
-const CARD_DIGITS: usize = 13;
 
 /// Whether the decoded byte `b`, after `previous`, completes a digit: an ASCII digit, or a
 /// full-width one in UTF-8 (`EF BC 90`..`EF BC 99`) or EUC-KR (`A3 B0`..`A3 B9`), counted by
@@ -442,7 +433,7 @@ mod tests {
             if let Some(k) = kept.as_mut() {
                 k.push(b'=');
             }
-            let shown = match name_kind(name) {
+            let shown = match kind_of_escaped(name) {
                 Kind::Secret if secrets => {
                     let k = kept.get_or_insert_with(|| out.clone());
                     k.extend_from_slice(value);

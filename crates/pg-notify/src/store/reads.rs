@@ -203,8 +203,9 @@ pub(crate) fn rejections(
 /// would read the whole table: the store keeps no index of processed events.
 pub(crate) fn counts(conn: &mut dyn SqlConn, t: &Tables) -> Result<Vec<(String, i64)>, StoreError> {
     let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM {e} WHERE state = 'failed'), (SELECT COUNT(*) FROM {e})",
-        e = t.events
+        "SELECT (SELECT COUNT(*) FROM {e} WHERE state = '{failed}'), (SELECT COUNT(*) FROM {e})",
+        e = t.events,
+        failed = EventState::Failed.as_str()
     );
     let row = conn.query(&sql, &[], &[C::Int, C::Int])?;
     let count = |i: usize| row.first().and_then(|r| r[i].as_i64()).unwrap_or_default();

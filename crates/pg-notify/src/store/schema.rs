@@ -46,6 +46,7 @@ impl Tables {
         let Tables {
             events, rejections, ..
         } = self;
+        let failed = crate::event::EventState::Failed.as_str();
         format!(
             "CREATE TABLE IF NOT EXISTS {events} (
                 id {id},
@@ -73,7 +74,7 @@ impl Tables {
                 updated_at TEXT NOT NULL,
                 processed_at TEXT
             );
-            CREATE INDEX IF NOT EXISTS {events}_failed ON {events} (id) WHERE state = 'failed';
+            CREATE INDEX IF NOT EXISTS {events}_failed ON {events} (id) WHERE state = '{failed}';
             CREATE TABLE IF NOT EXISTS {rejections} (
                 id {id},
                 gateway TEXT NOT NULL,

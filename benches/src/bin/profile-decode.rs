@@ -1,7 +1,8 @@
 //! A loop over one hot path, for profilers (`valgrind --tool=callgrind`, `perf`):
-//! `profile-decode [form|notification|mask|serde|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
+//! `profile-decode [form|notification|mask|serde|baseline|encrypt-data|sha256] [iterations] [utf8|euckr] [BODY]`
 //! (`mask`: the receiver's masking of a body before it is stored, `pg_notify::mask::mask_both`)
-//! (BODY: a name of the notification set, e.g. `unknown_fields`; default the 45-field fixture).
+//! (BODY: a name of the notification set, e.g. `unknown_fields`, or `@FILE` for a body's bytes;
+//! default the 45-field fixture).
 //! Build it with the `profiling` profile for file and line in the profile:
 //! `cargo build --profile profiling -p pgkit-benches --bin profile-decode`.
 
@@ -17,6 +18,9 @@ fn main() {
         pg_core::Charset::Utf8
     };
     let body = match args.get(4) {
+        Some(path) if path.starts_with('@') => {
+            std::fs::read(&path[1..]).unwrap_or_else(|e| panic!("{path}: {e}"))
+        }
         Some(name) => pgkit_benches::bodies::notification_set()
             .into_iter()
             .find(|b| b.name == name.as_str())
@@ -50,6 +54,15 @@ fn main() {
             "sha256" => {
                 use sha2::Digest;
                 black_box(sha2::Sha256::digest(black_box(sign_input.as_bytes())));
+            }
+            // The notification set's baseline for the charset (as `hot_paths` measures it).
+            "baseline" => {
+                black_box(match charset {
+                    pg_core::Charset::Utf8 => {
+                        pgkit_benches::bodies::serde_urlencoded_pairs(black_box(&body))
+                    }
+                    _ => pgkit_benches::bodies::percent_decode_euc_kr_pairs(black_box(&body)),
+                });
             }
             "serde" => {
                 black_box(

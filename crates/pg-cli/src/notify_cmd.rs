@@ -175,7 +175,8 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
         trusted_proxies: allowlist("--trusted-proxy", &args.trusted_proxy)?.unwrap_or_default(),
         ..HttpConfig::default()
     };
-    let app = pg_notify::router(builder.build(), http);
+    let pipeline = builder.build();
+    let app = pg_notify::router(pipeline.clone(), http);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure::transport(format!("cannot listen on {listen}: {e}")))?;
@@ -187,23 +188,21 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
         );
     }
     if std::io::stderr().is_terminal() {
-        // Progress on a terminal: the store's counts, every few seconds.
-        let progress_store = store.clone();
+        // Progress on a terminal, every few seconds: the pipeline's own counts (counting the
+        // store's events would hold up deliveries on the writer's connection).
+        let progress = pipeline.clone();
         tokio::spawn(async move {
-            let mut last = String::new();
+            let mut last = pg_notify::DeliveryStats::default();
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                let Ok(counts) = progress_store.counts().await else {
-                    continue;
-                };
-                let line = counts
-                    .iter()
-                    .map(|(s, n)| format!("{n} {s}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if line != last {
-                    eprintln!("pgkit: events: {line}");
-                    last = line;
+                let now = progress.delivery_stats();
+                if now != last {
+                    eprintln!(
+                        "pgkit: deliveries since start: {} acknowledged, {} not acknowledged",
+                        now.acknowledged,
+                        now.not_acknowledged()
+                    );
+                    last = now;
                 }
             }
         });

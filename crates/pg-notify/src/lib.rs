@@ -57,7 +57,9 @@ pub use decoder::{InnopayDecoder, NotificationDecoder, Signature, SmartroDecoder
 pub use event::{Decoded, Delivery, Event, EventRecord, EventState, ProcessOutcome, Rejection};
 pub use handler::{Handler, HandlerError, OrderCheck, StoreOnly};
 pub use http::{HttpConfig, NotifyService, router};
-pub use pipeline::{GatewayEndpoint, Pipeline, PipelineBuilder, Reply, RequestMeta, RerunError};
+pub use pipeline::{
+    DeliveryStats, GatewayEndpoint, Pipeline, PipelineBuilder, Reply, RequestMeta, RerunError,
+};
 pub use raw_log::RawLog;
 pub use server::{ServeStats, ServerConfig, serve};
 pub use sql::{SqlConn, SqlValue, StoreError};

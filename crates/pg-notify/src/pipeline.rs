@@ -121,7 +121,28 @@ struct Inner {
     raw_log: Option<RawLog>,
     endpoints: Vec<GatewayEndpoint>,
     sequence: AtomicU64,
+    /// Deliveries answered, and of those acknowledged (see [`DeliveryStats`]).
+    answered: AtomicU64,
+    acknowledged: AtomicU64,
     refusals: RefusalBudget,
+}
+
+/// What a pipeline has answered since it was built, counted in memory: reading it touches no
+/// store (a count of the store's events on the writer's connection would hold up deliveries
+/// while a large table is counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    /// Deliveries answered (refusals before decoding included).
+    pub answered: u64,
+    /// Of those, acknowledged: stored, or known already.
+    pub acknowledged: u64,
+}
+
+impl DeliveryStats {
+    /// Deliveries answered without an acknowledgement (the gateway sends them again).
+    pub fn not_acknowledged(&self) -> u64 {
+        self.answered.saturating_sub(self.acknowledged)
+    }
 }
 
 /// Bodies up to this size go into the raw log whole; larger ones (never a real notification)
@@ -178,6 +199,8 @@ impl PipelineBuilder {
                 raw_log: self.raw_log,
                 endpoints: self.endpoints,
                 sequence: AtomicU64::new(0),
+                answered: AtomicU64::new(0),
+                acknowledged: AtomicU64::new(0),
                 refusals: RefusalBudget::default(),
             }),
         }
@@ -206,6 +229,21 @@ impl Pipeline {
     /// then is a [`RequestMeta`] read.
     pub fn keeps_raw_log(&self) -> bool {
         self.inner.raw_log.is_some()
+    }
+
+    /// Deliveries answered and acknowledged since the pipeline was built.
+    pub fn delivery_stats(&self) -> DeliveryStats {
+        // Acknowledged first: a delivery answered in between is then never counted as
+        // acknowledged but not answered.
+        let acknowledged = self.inner.acknowledged.load(Ordering::Relaxed);
+        DeliveryStats {
+            answered: self
+                .inner
+                .answered
+                .load(Ordering::Relaxed)
+                .max(acknowledged),
+            acknowledged,
+        }
     }
 
     /// The store.
@@ -253,6 +291,10 @@ impl Pipeline {
     }
 
     fn log_outcome(&self, id: u64, reply: &Reply, detail: &Detail) {
+        if reply.acknowledged {
+            self.inner.acknowledged.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner.answered.fetch_add(1, Ordering::Relaxed);
         if let Some(log) = &self.inner.raw_log {
             if let Err(e) = log.outcome(
                 id,

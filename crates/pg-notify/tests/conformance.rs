@@ -33,6 +33,9 @@ async fn new_events_are_processed_once(backend: &str) {
             .await;
         assert_eq!(again.body, b"0000", "a duplicate is acknowledged again");
     }
+    let answered = s.pipeline.delivery_stats();
+    assert_eq!((answered.answered, answered.acknowledged), (4, 4));
+    assert_eq!(answered.not_acknowledged(), 0);
     let events = s.store.list(None, 0, 100).await.unwrap();
     assert_eq!(events.len(), 1);
     let e = &events[0];
@@ -173,8 +176,21 @@ async fn bad_deliveries_are_rejected_and_recorded(backend: &str) {
         .await;
     assert_eq!(missing.status, 400);
     assert!(String::from_utf8_lossy(&missing.body).contains("moid"));
+    let refused = s
+        .pipeline
+        .refuse(
+            delivery(GatewayId::Innopay, b"moid=b".to_vec()),
+            &meta(),
+            405,
+            "method GET",
+        )
+        .await;
+    assert_eq!((refused.status, refused.acknowledged), (405, false));
+    let answered = s.pipeline.delivery_stats();
+    assert_eq!((answered.answered, answered.acknowledged), (4, 0));
+    assert_eq!(answered.not_acknowledged(), 4);
     let rejections = s.store.rejections(0, 10).await.unwrap();
-    assert_eq!(rejections.len(), 3);
+    assert_eq!(rejections.len(), 4);
     assert!(rejections[0].reason.contains("203.0.113.9"));
     assert!(rejections[0].body.contains("411111******1111"));
     assert!(s.store.list(None, 0, 10).await.unwrap().is_empty());

@@ -357,7 +357,7 @@ impl External {
 
     /// Every configuration, one after the other (PostgreSQL ones when `pg` is running).
     ///
-    /// The bare handlers and the SQLite receiver take turns, [`ROUNDS`] times: this VM's speed
+    /// The bare handlers and the receivers take turns, [`ROUNDS`] times: this VM's speed
     /// drifts by 10-30% within minutes (one run measured the same bare handler's two builds at
     /// 37,700 and 50,000 req/s), so each ratio is taken between neighbours and the median of the
     /// rounds is reported (see [`rows`]).
@@ -391,30 +391,30 @@ impl External {
                 self.one_receiver("pgkit_sqlite", format!("sqlite://{}", file.display()))?;
             results.push(in_round(self.load(&sqlite, 10 * round + 2)?, round));
             drop(sqlite);
-        }
-
-        if let Some(pg) = pg {
-            let stamp = std::process::id();
-            let db = pg.create_database(&format!("bench_one_{stamp}"))?;
-            let one = self.one_receiver("pgkit_postgres", db)?;
-            results.push(self.load(&one, 3)?);
-            drop(one);
-
-            let (a, b) = (free_port()?, free_port()?);
-            let db = pg.create_database(&format!("bench_two_{stamp}"))?;
-            let two = Config {
-                name: "pgkit_postgres_two_processes",
-                servers: vec![self.pgkit(a, &db)?, self.pgkit(b, &db)?],
-                ports: [a, b],
-                db: Some(db),
-            };
-            results.push(self.load(&two, 4)?);
+            if let Some(pg) = pg {
+                // One receiver, then two sharing a database, each on a database of its own
+                // round: the two-vs-one ratio is taken between neighbours too.
+                let stamp = std::process::id();
+                let db = pg.create_database(&format!("bench_one_{stamp}_{round}"))?;
+                let one = self.one_receiver("pgkit_postgres", db)?;
+                results.push(in_round(self.load(&one, 10 * round + 3)?, round));
+                drop(one);
+                let (a, b) = (free_port()?, free_port()?);
+                let db = pg.create_database(&format!("bench_two_{stamp}_{round}"))?;
+                let two = Config {
+                    name: "pgkit_postgres_two_processes",
+                    servers: vec![self.pgkit(a, &db)?, self.pgkit(b, &db)?],
+                    ports: [a, b],
+                    db: Some(db),
+                };
+                results.push(in_round(self.load(&two, 10 * round + 4)?, round));
+            }
         }
         Ok(results)
     }
 }
 
-/// Rounds of the bare handlers and the SQLite receiver taking turns.
+/// Rounds of the bare handlers and the receivers taking turns.
 const ROUNDS: usize = 3;
 
 /// A configuration's figures, marked with the round they were measured in.
@@ -562,6 +562,13 @@ mod tests {
             figures("pgkit_sqlite", 1, 15_600.0, 9.0),
             figures("bare_axum", 2, 45_000.0, 5.0),
             figures("pgkit_sqlite", 2, 22_050.0, 6.0),
+            // Two PostgreSQL receivers against one, in the same three rounds.
+            figures("pgkit_postgres", 0, 18_000.0, 9.0),
+            figures("pgkit_postgres_two_processes", 0, 19_800.0, 12.0),
+            figures("pgkit_postgres", 1, 10_000.0, 80.0),
+            figures("pgkit_postgres_two_processes", 1, 12_000.0, 70.0),
+            figures("pgkit_postgres", 2, 16_000.0, 8.0),
+            figures("pgkit_postgres_two_processes", 2, 16_000.0, 11.0),
         ];
         let rows = rows(&results);
         let sqlite = rows
@@ -579,6 +586,14 @@ mod tests {
             .find(|r| r.operation == "Receiver (wrk), SQLite, p99 latency")
             .unwrap();
         assert_eq!(p99.value, 6.0);
+        let find = |operation: &str| rows.iter().find(|r| r.operation == operation).unwrap();
+        // Ratios 1.1, 1.2, 1.0: the median, not 16,000 / 16,000 of the medians.
+        assert_eq!(
+            find("Receiver (wrk), two PostgreSQL receivers vs one").ratio,
+            Some(1.1)
+        );
+        // A disk stall in one round does not set the tail.
+        assert_eq!(find("Receiver (wrk), PostgreSQL, p99 latency").value, 9.0);
         assert_eq!(median(vec![]), None);
         assert_eq!(median(vec![3.0, 1.0]), Some(3.0));
     }

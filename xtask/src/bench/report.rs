@@ -81,7 +81,8 @@ pub(super) fn write_report(
     md.push_str("each with a new transaction id. Percentiles are the slower loader's. *stored*: events counted\n");
     md.push_str("in the store afterwards (every acknowledged one must be there). CPU: shares of both cores\n");
     md.push_str("during the run, from `/proc` — receivers, PostgreSQL, the rest (wrk and the kernel's network\n");
-    md.push_str("work), idle. The bare handlers and the SQLite receiver take turns three times (this VM's\n");
+    md.push_str("work), idle. The bare handlers and the receivers (SQLite; PostgreSQL, one process and two)\n");
+    md.push_str("take turns three times (this VM's\n");
     md.push_str("speed drifts within minutes): their rows above are medians, and a ratio is the median of\n");
     md.push_str("the three rounds' ratios, each between neighbours.\n\n");
     md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored | CPU: receivers / PostgreSQL / rest / idle |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");

@@ -35,7 +35,8 @@ pub(super) fn split_and_unescape(
 }
 
 /// [`split_and_unescape`] for a percent-encoded (ASCII) body whose escapes are EUC-KR, turning
-/// each escaped character (`%B0%A1`) straight into UTF-8 in the same pass: common Hangul by
+/// each escaped character (`%B0%A1`, or `%8Cc` with a letter for trail byte) straight into
+/// UTF-8 in the same pass: common Hangul by
 /// `table`, the rest of CP949 through `encoding_rs`. `None` at anything this does not cover (a
 /// raw non-ASCII byte, an escaped pair that is no character, a malformed escape, too many
 /// fields): the caller then takes the general path, which decodes or refuses it exactly.
@@ -150,20 +151,24 @@ fn read_piece<const EUC_KR: bool>(
                         i += 3;
                         continue;
                     }
-                    let (utf8, n) = match body.get(i + 3..i + 6) {
-                        Some(&[b'%', h, l]) => escaped_byte(Some(&[h, l]))
-                            .and_then(|trail| super::text::euc_kr_pair(table, byte, trail)),
-                        _ => None,
-                    }
-                    .ok_or_else(|| FormError::BadEscape { position: i })?;
+                    // The trail byte escaped, or a letter: CP949's extended syllables have
+                    // ASCII letters as trail bytes, which encoders leave as they are (`똠` is
+                    // `%8Cc` from Java's `URLEncoder` and Python's `quote`).
+                    let (trail, width) = match body.get(i + 3..i + 6) {
+                        Some(&[b'%', h, l]) => (escaped_byte(Some(&[h, l])), 6),
+                        _ => (body.get(i + 3).copied().filter(u8::is_ascii_alphabetic), 4),
+                    };
+                    let (utf8, n) = trail
+                        .and_then(|trail| super::text::euc_kr_pair(table, byte, trail))
+                        .ok_or_else(|| FormError::BadEscape { position: i })?;
                     // Three bytes written whatever the character's length (a fixed-size copy,
-                    // not a `memcpy` call): the six read leave room, and what lies past `n` is
-                    // overwritten next or cut off.
+                    // not a `memcpy` call): the four or six read leave room, and what lies
+                    // past `n` is overwritten next or cut off.
                     if let Some(dest) = out.get_mut(at..at + 3) {
                         dest.copy_from_slice(&utf8);
                     }
                     at += n;
-                    i += 6;
+                    i += width;
                 }
             }
             // A raw non-ASCII byte is not for this path.

@@ -152,6 +152,10 @@ proptest! {
                 // CP949 extensions, symbols, Hanja, and pairs that are no character.
                 (0x81u8..=0xFE, prop_oneof![0x41u8..=0x5A, 0x61u8..=0x7A, 0x81u8..=0xFE])
                     .prop_map(|(l, t)| format!("%{l:02X}%{t:02X}")),
+                // A lead byte escaped and its trail left as a letter (`%8Cc`), or anything
+                // else after it.
+                (0x81u8..=0xFE, proptest::sample::select(b"AZaz0+&=%cQ".to_vec()))
+                    .prop_map(|(l, t)| format!("%{l:02X}{}", t as char)),
                 (0x20u8..0x7F).prop_map(|b| format!("%{b:02X}")),
                 (0x80u8..=0xFF).prop_map(|b| format!("%{b:02X}")),
                 Just("%EA%B0%80".to_owned()),
@@ -197,9 +201,65 @@ fn euc_kr_in_one_pass() {
         (form.get("n"), form.charset()),
         (Some("똠가※"), Charset::EucKr)
     );
+    // Its trail byte left as the letter it is (`c`), as encoders send it: still one pass.
+    let body = b"n=%8Cc%B0%A1%A1%D8&m=%C6%52%B9%E6";
+    let fast = Form::parse_euc_kr(
+        body,
+        std::str::from_utf8(body).unwrap(),
+        &FormLimits::default(),
+    )
+    .expect("the one-pass path takes letters for trail bytes");
+    assert_eq!(fast.get("n"), Some("똠가※"));
+    assert_eq!(fast.get("m"), Some("힣방"));
+    assert_eq!(
+        Form::parse(body, None, &FormLimits::default()).unwrap(),
+        fast
+    );
+    // A letter after a byte that is no lead, or a digit after a lead, is not a character.
+    for bad in [&b"n=%8C1"[..], b"n=%80c", b"n=%8C"] {
+        assert!(
+            Form::parse_euc_kr(
+                bad,
+                std::str::from_utf8(bad).unwrap(),
+                &FormLimits::default()
+            )
+            .is_none()
+        );
+        assert!(
+            matches!(
+                Form::parse(bad, Some(Charset::EucKr), &FormLimits::default()),
+                Err(FormError::Undecodable { .. } | FormError::BadEscape { .. })
+            ),
+            "{}",
+            bad.escape_ascii()
+        );
+    }
     assert!(text::escapes_surely_not_utf8(b"a=%2C&n=%C8%AB%B1%E6"));
     assert!(!text::escapes_surely_not_utf8(b"a=%2C&n=%EA%B0%80"));
     assert!(!text::escapes_surely_not_utf8(b"a=1&b=2"));
+}
+
+#[test]
+fn every_two_byte_pair_reads_as_encoding_rs_decodes_it() {
+    // The tables (common Hangul, and a row per lead byte for the rest) against `encoding_rs`
+    // itself, pair by pair, escaped and with a letter left as the trail byte.
+    for lead in 0x81u8..=0xFE {
+        for trail in 0x41u8..=0xFE {
+            let expected = encoding_rs::EUC_KR
+                .decode_without_bom_handling_and_without_replacement(&[lead, trail])
+                .filter(|t| t.chars().count() == 1)
+                .map(|t| t.into_owned());
+            let mut bodies = vec![format!("n=%{lead:02X}%{trail:02X}")];
+            if trail.is_ascii_alphabetic() {
+                bodies.push(format!("n=%{lead:02X}{}", char::from(trail)));
+            }
+            for body in bodies {
+                let fast = Form::parse_euc_kr(body.as_bytes(), &body, &FormLimits::default());
+                let got = fast.as_ref().and_then(|f| f.get("n").map(str::to_owned));
+                assert_eq!(got, expected, "{body}");
+            }
+        }
+    }
 }
 
 #[test]

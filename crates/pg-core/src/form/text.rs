@@ -167,18 +167,61 @@ pub(super) fn syllable(table: &[[u8; 3]], lead: u8, trail: u8) -> Option<&[u8; 3
 }
 
 /// The UTF-8 of the EUC-KR (CP949) character `lead trail` and its length: a common Hangul
-/// syllable by table, any other through `encoding_rs`; `None` when the pair is not one
+/// syllable by table, any other by the table of every pair; `None` when the pair is not one
 /// character.
 #[inline(always)]
 pub(super) fn euc_kr_pair(table: &[[u8; 3]], lead: u8, trail: u8) -> Option<([u8; 3], usize)> {
     if let Some(utf8) = syllable(table, lead, trail) {
         return Some((*utf8, 3));
     }
-    let pair = [lead, trail];
-    let text = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair)?;
-    let mut utf8 = [0; 3];
-    utf8.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
-    (text.chars().count() == 1).then_some((utf8, text.len()))
+    other_pair(lead, trail)
+}
+
+/// A pair outside the common Hangul, by its lead byte's row (out of line: the common path
+/// stays small).
+#[inline(never)]
+fn other_pair(lead: u8, trail: u8) -> Option<([u8; 3], usize)> {
+    let row = OTHER_ROWS
+        .get(usize::from(lead.checked_sub(*OTHER_LEADS.start())?))?
+        .get_or_init(|| other_row(lead));
+    let [a, b, c, len] = *row.get(usize::from(trail.checked_sub(*OTHER_TRAILS.start())?))?;
+    (len > 0).then_some(([a, b, c], usize::from(len)))
+}
+
+/// Lead and trail bytes of every two-byte EUC-KR (CP949) character: KS X 1001's symbols, Hangul
+/// and Hanja, and the extended syllables whose trail bytes may be letters.
+const OTHER_LEADS: std::ops::RangeInclusive<u8> = 0x81..=0xFE;
+const OTHER_TRAILS: std::ops::RangeInclusive<u8> = 0x41..=0xFE;
+
+/// A table row per lead byte, each built the first time a pair of it is met outside the common
+/// Hangul (see [`other_row`]).
+static OTHER_ROWS: [std::sync::OnceLock<Vec<[u8; 4]>>; 126] =
+    [const { std::sync::OnceLock::new() }; 126];
+
+/// What `encoding_rs` decodes each pair of `lead` to: UTF-8 in the first three bytes and its
+/// length in the fourth, 0 where the pair is not one character. A row is 190 decodings, built
+/// once (tens of microseconds), so that a symbol (`㈜`, `※`), a Hanja or a CP949-only syllable
+/// (`똠`) then costs one lookup like a common syllable: decoding each through `encoding_rs`,
+/// which allocates a `String` per call, had been a fifth of decoding a body with a dozen.
+fn other_row(lead: u8) -> Vec<[u8; 4]> {
+    OTHER_TRAILS
+        .map(|trail| {
+            let pair = [lead, trail];
+            let decoded =
+                encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair);
+            let mut entry = [0; 4];
+            // Every character of EUC-KR is in the Basic Multilingual Plane: at most 3 bytes.
+            if let Some(text) = decoded
+                && text.chars().count() == 1
+                && let Some(slot) = entry.get_mut(..text.len())
+                && text.len() <= 3
+            {
+                slot.copy_from_slice(text.as_bytes());
+                entry[3] = text.len() as u8;
+            }
+            entry
+        })
+        .collect()
 }
 
 /// Writes `bytes` as UTF-8 into `out` when they are ASCII and common Hangul only (what Korean

@@ -28,6 +28,9 @@ impl Body {
             let _ = e.append(name, &value.replace(ID, id));
         }
         let mut text = e.finish();
+        if charset == Charset::EucKr {
+            text = letter_trails_unescaped(&text);
+        }
         if self.raw_brackets {
             text = text.replace("%5B", "[").replace("%5D", "]");
         }
@@ -46,6 +49,37 @@ impl Body {
     pub fn pairs(&self) -> usize {
         self.fields.len()
     }
+}
+
+/// An EUC-KR body as Java's `URLEncoder` (and Python's `quote`) sends it: a character's bytes
+/// are escaped one by one, so the letters among CP949's trail bytes stay letters (`똠`, bytes
+/// 8C 63, is `%8Cc`; `FormEncoder` sends `%8C%63`).
+fn letter_trails_unescaped(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escaped = |at: usize| {
+            let hex = bytes.get(at..at + 3)?.strip_prefix(b"%")?;
+            u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+        };
+        match (escaped(i), escaped(i + 3)) {
+            (Some(lead), Some(trail)) if lead >= 0x81 && trail.is_ascii_alphabetic() => {
+                out.push_str(&text[i..i + 3]);
+                out.push(char::from(trail));
+                i += 6;
+            }
+            (Some(lead), Some(_)) if lead >= 0x81 => {
+                out.push_str(&text[i..i + 6]);
+                i += 6;
+            }
+            _ => {
+                out.push(char::from(b));
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -163,13 +197,14 @@ pub fn notification_set() -> Vec<Body> {
     let mut unknown = common("25", "02", "32,000");
     unknown.extend(card());
     unknown.extend(pairs(&[
-        ("pgStoreName", "테스트가맹점"),
+        // A company mark and a syllable only CP949 has (its trail byte a letter).
+        ("pgStoreName", "㈜똠방상회"),
         ("mallReserved", "campaign=winter&coupon=NONE"),
         ("eventCode", "WINTER-2025"),
         ("pointUsed", "0"),
         ("discountName", "첫 구매 10% 할인"),
         ("deviceType", "mobile"),
-        ("partnerMemo", "[특가] 오늘만"),
+        ("partnerMemo", "※ [특가] 오늘만"),
         ("pgExtraInfo", "{\"route\":\"kakao\",\"ab\":\"B\"}"),
     ]));
 
@@ -283,6 +318,24 @@ mod tests {
             assert_eq!(utf8, euc_kr, "{}", body.name);
             assert!(euc_kr.iter().any(|(_, v)| v == "김구매자"));
         }
+    }
+
+    #[test]
+    fn euc_kr_bodies_leave_letter_trail_bytes_as_letters() {
+        let body = notification_set()
+            .into_iter()
+            .find(|b| b.name == "unknown_fields")
+            .unwrap();
+        let text = String::from_utf8(body.encode(Charset::EucKr, "1")).unwrap();
+        // ㈜ (A2 DF), 똠 (8C 63: `c` left as it is), 방 (B9 E6).
+        assert!(text.contains("pgStoreName=%A2%DF%8Cc%B9%E6"), "{text}");
+        assert_eq!(
+            letter_trails_unescaped("a=%B0%A1%8C%63+x%2C"),
+            "a=%B0%A1%8Cc+x%2C"
+        );
+        let n = Notification::decode(text.as_bytes(), None).unwrap();
+        let store = n.extra.iter().find(|(name, _)| name == "pgStoreName");
+        assert_eq!(store.map(|(_, v)| v.as_str()), Some("㈜똠방상회"));
     }
 
     #[test]

@@ -59,18 +59,19 @@ fn letter_trails_unescaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let escaped = |at: usize| {
-            let hex = bytes.get(at..at + 3)?.strip_prefix(b"%")?;
-            u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+        let escaped = |at: usize| match bytes.get(at..at + 3)? {
+            &[b'%', h, l] => pg_core::form::hex_pair(h, l),
+            _ => None,
         };
         match (escaped(i), escaped(i + 3)) {
-            (Some(lead), Some(trail)) if lead >= 0x81 && trail.is_ascii_alphabetic() => {
+            // A lead byte and its trail: the trail as a letter when it is one.
+            (Some(lead), Some(trail)) if lead >= 0x81 => {
                 out.push_str(&text[i..i + 3]);
-                out.push(char::from(trail));
-                i += 6;
-            }
-            (Some(lead), Some(_)) if lead >= 0x81 => {
-                out.push_str(&text[i..i + 6]);
+                if trail.is_ascii_alphabetic() {
+                    out.push(char::from(trail));
+                } else {
+                    out.push_str(&text[i + 3..i + 6]);
+                }
                 i += 6;
             }
             _ => {

@@ -190,12 +190,11 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
     if std::io::stderr().is_terminal() {
         // Progress on a terminal, every few seconds: the pipeline's own counts (counting the
         // store's events would hold up deliveries on the writer's connection).
-        let progress = pipeline.clone();
         tokio::spawn(async move {
             let mut last = pg_notify::DeliveryStats::default();
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                let now = progress.delivery_stats();
+                let now = pipeline.delivery_stats();
                 if now != last {
                     eprintln!(
                         "pgkit: deliveries since start: {} acknowledged, {} not acknowledged",

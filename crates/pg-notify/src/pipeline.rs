@@ -233,8 +233,8 @@ impl Pipeline {
 
     /// Deliveries answered and acknowledged since the pipeline was built.
     pub fn delivery_stats(&self) -> DeliveryStats {
-        // Acknowledged first: a delivery answered in between is then never counted as
-        // acknowledged but not answered.
+        // The two counters are read one after the other while deliveries are answered: never
+        // more acknowledged than answered.
         let acknowledged = self.inner.acknowledged.load(Ordering::Relaxed);
         DeliveryStats {
             answered: self

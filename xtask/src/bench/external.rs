@@ -363,6 +363,7 @@ impl External {
     /// rounds is reported (see [`rows`]).
     pub(super) fn run(&self, pg: Option<&Postgres>) -> Result<Vec<Value>> {
         let mut results = Vec::new();
+        let stamp = std::process::id();
         for round in 0..ROUNDS {
             // The bare handler on the system allocator (the target's baseline: a merchant's
             // own handler), then on pgkit's allocator (the same work, the same allocator).
@@ -394,7 +395,6 @@ impl External {
             if let Some(pg) = pg {
                 // One receiver, then two sharing a database, each on a database of its own
                 // round: the two-vs-one ratio is taken between neighbours too.
-                let stamp = std::process::id();
                 let db = pg.create_database(&format!("bench_one_{stamp}_{round}"))?;
                 let one = self.one_receiver("pgkit_postgres", db)?;
                 results.push(in_round(self.load(&one, 10 * round + 3)?, round));
@@ -571,22 +571,15 @@ mod tests {
             figures("pgkit_postgres_two_processes", 2, 16_000.0, 11.0),
         ];
         let rows = rows(&results);
-        let sqlite = rows
-            .iter()
-            .find(|r| r.operation == "Receiver (wrk), SQLite, vs bare axum")
-            .unwrap();
+        let find = |operation: &str| rows.iter().find(|r| r.operation == operation).unwrap();
+        let sqlite = find("Receiver (wrk), SQLite, vs bare axum");
         // Ratios 0.48, 0.52, 0.49: their median (the slow second round does not pull it).
         assert_eq!(sqlite.ratio, Some(0.49));
         assert_eq!(
             (sqlite.value, sqlite.baseline_value),
             (22_050.0, Some(45_000.0))
         );
-        let p99 = rows
-            .iter()
-            .find(|r| r.operation == "Receiver (wrk), SQLite, p99 latency")
-            .unwrap();
-        assert_eq!(p99.value, 6.0);
-        let find = |operation: &str| rows.iter().find(|r| r.operation == operation).unwrap();
+        assert_eq!(find("Receiver (wrk), SQLite, p99 latency").value, 6.0);
         // Ratios 1.1, 1.2, 1.0: the median, not 16,000 / 16,000 of the medians.
         assert_eq!(
             find("Receiver (wrk), two PostgreSQL receivers vs one").ratio,

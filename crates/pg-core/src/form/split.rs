@@ -36,8 +36,8 @@ pub(super) fn split_and_unescape(
 
 /// [`split_and_unescape`] for a percent-encoded (ASCII) body whose escapes are EUC-KR, turning
 /// each escaped character (`%B0%A1`, or `%8Cc` with a letter for trail byte) straight into
-/// UTF-8 in the same pass: common Hangul by
-/// `table`, the rest of CP949 through `encoding_rs`. `None` at anything this does not cover (a
+/// UTF-8 in the same pass: common Hangul by `table`, the rest of CP949 by a table row per lead
+/// byte (both built from `encoding_rs`). `None` at anything this does not cover (a
 /// raw non-ASCII byte, an escaped pair that is no character, a malformed escape, too many
 /// fields): the caller then takes the general path, which decodes or refuses it exactly.
 pub(super) fn split_euc_kr(body: &[u8], max_fields: usize, table: &[[u8; 3]]) -> Option<Split> {

@@ -141,13 +141,11 @@ pub(super) fn common_hangul() -> Option<&'static [[u8; 3]]> {
             let pairs = HANGUL_LEADS.flat_map(|lead| HANGUL_TRAILS.map(move |trail| [lead, trail]));
             pairs
                 .map(|pair| {
-                    let decoded = encoding_rs::EUC_KR
-                        .decode_without_bom_handling_and_without_replacement(&pair)?;
-                    let mut chars = decoded.chars();
-                    match (chars.next(), chars.next()) {
-                        (Some(c), None) => c.encode_utf8(&mut [0; 4]).as_bytes().try_into().ok(),
-                        _ => None,
-                    }
+                    one_character(pair)?
+                        .encode_utf8(&mut [0; 4])
+                        .as_bytes()
+                        .try_into()
+                        .ok()
                 })
                 .collect()
         })
@@ -195,8 +193,9 @@ const OTHER_TRAILS: std::ops::RangeInclusive<u8> = 0x41..=0xFE;
 
 /// A table row per lead byte, each built the first time a pair of it is met outside the common
 /// Hangul (see [`other_row`]).
-static OTHER_ROWS: [std::sync::OnceLock<Vec<[u8; 4]>>; 126] =
-    [const { std::sync::OnceLock::new() }; 126];
+static OTHER_ROWS: [std::sync::OnceLock<Vec<[u8; 4]>>; OTHER_LEAD_COUNT] =
+    [const { std::sync::OnceLock::new() }; OTHER_LEAD_COUNT];
+const OTHER_LEAD_COUNT: usize = (*OTHER_LEADS.end() - *OTHER_LEADS.start()) as usize + 1;
 
 /// What `encoding_rs` decodes each pair of `lead` to: UTF-8 in the first three bytes and its
 /// length in the fourth, 0 where the pair is not one character. A row is 190 decodings, built
@@ -206,22 +205,28 @@ static OTHER_ROWS: [std::sync::OnceLock<Vec<[u8; 4]>>; 126] =
 fn other_row(lead: u8) -> Vec<[u8; 4]> {
     OTHER_TRAILS
         .map(|trail| {
-            let pair = [lead, trail];
-            let decoded =
-                encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair);
             let mut entry = [0; 4];
             // Every character of EUC-KR is in the Basic Multilingual Plane: at most 3 bytes.
-            if let Some(text) = decoded
-                && text.chars().count() == 1
-                && let Some(slot) = entry.get_mut(..text.len())
-                && text.len() <= 3
+            if let Some(c) = one_character([lead, trail])
+                && c.len_utf8() <= 3
             {
-                slot.copy_from_slice(text.as_bytes());
-                entry[3] = text.len() as u8;
+                let len = c.encode_utf8(&mut entry).len();
+                entry[3] = len as u8;
             }
             entry
         })
         .collect()
+}
+
+/// The one character `encoding_rs` decodes an EUC-KR (CP949) pair to, if it is one: the
+/// tables are built from it, so the two cannot disagree.
+fn one_character(pair: [u8; 2]) -> Option<char> {
+    let decoded = encoding_rs::EUC_KR.decode_without_bom_handling_and_without_replacement(&pair)?;
+    let mut chars = decoded.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
 }
 
 /// Writes `bytes` as UTF-8 into `out` when they are ASCII and common Hangul only (what Korean

@@ -129,7 +129,14 @@ impl Notification {
                     if let Some((array, index)) = goods::array_of(name) {
                         match index {
                             None => raw.arrays.push((array, value)),
-                            Some(index) => raw.indexed.push((array, index, value)),
+                            Some(index) => {
+                                if raw.indexed.capacity() == 0 {
+                                    // As for the arrays: grown one item at a time, it had
+                                    // cost a body of fifteen indexed items 2,400 instructions.
+                                    raw.indexed.reserve(32);
+                                }
+                                raw.indexed.push((array, index, value));
+                            }
                         }
                         continue;
                     }

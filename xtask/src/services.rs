@@ -19,8 +19,14 @@ pub(crate) struct Postgres {
 }
 
 impl Postgres {
-    /// Starts a cluster, or `Ok(None)` when the server binaries are not installed.
+    /// Starts a cluster with PostgreSQL's default settings, or `Ok(None)` when the server
+    /// binaries are not installed.
     pub(crate) fn start() -> Result<Option<Postgres>> {
+        Postgres::start_with(&[])
+    }
+
+    /// [`Postgres::start`] with server settings (`name=value`, as `postgres -c` takes them).
+    pub(crate) fn start_with(settings: &[&str]) -> Result<Option<Postgres>> {
         let Some(bin) = find_postgres_bin() else {
             return Ok(None);
         };
@@ -59,10 +65,14 @@ impl Postgres {
                 "UTF8",
             ],
         )?;
-        let options = format!(
+        let mut options = format!(
             "-p {port} -h 127.0.0.1 -k {} -c max_connections=200",
             dir.display()
         );
+        for setting in settings {
+            options.push_str(" -c ");
+            options.push_str(setting);
+        }
         pg.pg(
             "pg_ctl",
             &[
@@ -88,6 +98,20 @@ impl Postgres {
 
     /// Creates an empty database; its connection URL.
     pub(crate) fn create_database(&self, name: &str) -> Result<String> {
+        self.sql(&format!("CREATE DATABASE {name}"))?;
+        Ok(format!(
+            "postgres://postgres@127.0.0.1:{}/{name}",
+            self.port
+        ))
+    }
+
+    /// Drops a database made by [`Postgres::create_database`], ending its sessions.
+    pub(crate) fn drop_database(&self, name: &str) -> Result<()> {
+        self.sql(&format!("DROP DATABASE {name} WITH (FORCE)"))
+    }
+
+    /// Runs one statement (psql) in the `postgres` database.
+    pub(crate) fn sql(&self, statement: &str) -> Result<()> {
         let port = self.port.to_string();
         self.pg(
             "psql",
@@ -100,10 +124,9 @@ impl Postgres {
                 "postgres",
                 "-q",
                 "-c",
-                &format!("CREATE DATABASE {name}"),
+                statement,
             ],
-        )?;
-        Ok(format!("postgres://postgres@127.0.0.1:{port}/{name}"))
+        )
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> Result<()> {

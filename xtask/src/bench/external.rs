@@ -344,6 +344,24 @@ impl External {
         })
     }
 
+    /// [`External::load`] on PostgreSQL, each load starting from the same state: a checkpoint
+    /// first (a load must not inherit the previous one's dirty pages and WAL), and afterwards
+    /// the receivers stopped and their database dropped, so that autovacuum does not work
+    /// through an earlier load's events during a later one.
+    fn load_postgres(
+        &self,
+        pg: &Postgres,
+        config: Config,
+        db: &str,
+        index: usize,
+    ) -> Result<Value> {
+        pg.sql("CHECKPOINT")?;
+        let figures = self.load(&config, index)?;
+        drop(config);
+        pg.drop_database(db)?;
+        Ok(figures)
+    }
+
     /// Events in a store, by `pgkit notify export`.
     fn count(&self, db: &str) -> Result<u64> {
         let stdout = checked_stdout(
@@ -395,19 +413,25 @@ impl External {
             if let Some(pg) = pg {
                 // One receiver, then two sharing a database, each on a database of its own
                 // round: the two-vs-one ratio is taken between neighbours too.
-                let db = pg.create_database(&format!("bench_one_{stamp}_{round}"))?;
-                let one = self.one_receiver("pgkit_postgres", db)?;
-                results.push(in_round(self.load(&one, 10 * round + 3)?, round));
-                drop(one);
+                let db = format!("bench_one_{stamp}_{round}");
+                let one = self.one_receiver("pgkit_postgres", pg.create_database(&db)?)?;
+                results.push(in_round(
+                    self.load_postgres(pg, one, &db, 10 * round + 3)?,
+                    round,
+                ));
                 let (a, b) = (free_port()?, free_port()?);
-                let db = pg.create_database(&format!("bench_two_{stamp}_{round}"))?;
+                let db = format!("bench_two_{stamp}_{round}");
+                let url = pg.create_database(&db)?;
                 let two = Config {
                     name: "pgkit_postgres_two_processes",
-                    servers: vec![self.pgkit(a, &db)?, self.pgkit(b, &db)?],
+                    servers: vec![self.pgkit(a, &url)?, self.pgkit(b, &url)?],
                     ports: [a, b],
-                    db: Some(db),
+                    db: Some(url),
                 };
-                results.push(in_round(self.load(&two, 10 * round + 4)?, round));
+                results.push(in_round(
+                    self.load_postgres(pg, two, &db, 10 * round + 4)?,
+                    round,
+                ));
             }
         }
         Ok(results)

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::{Row, Target, checked_stdout};
+use crate::Result;
 use crate::services::Postgres;
-use crate::{Result, on_path};
 
 /// Cycles through the bodies, `{n}` replaced by the loader's prefix and a running number;
 /// reports wrk's merged figures as one JSON line.
@@ -50,29 +50,6 @@ end
 
 /// Connections per `wrk` process (two processes: 50 in all).
 const CONNECTIONS: &str = "25";
-
-/// Installs wrk with apt-get when it is missing and we may.
-fn ensure_wrk() -> Result<()> {
-    if on_path("wrk") {
-        return Ok(());
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if root && on_path("apt-get") {
-        println!("\n==> apt-get install wrk (the external load generator)");
-        let _ = Command::new("apt-get").args(["update", "-q"]).status();
-        let status = Command::new("apt-get")
-            .args(["install", "-y", "-q", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()?;
-        if status.success() && on_path("wrk") {
-            return Ok(());
-        }
-    }
-    Err("the external receiver benchmark needs wrk (apt-get install wrk)".into())
-}
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -208,7 +185,7 @@ pub(super) struct External {
 impl External {
     /// `fixtures`: where `write-fixtures` put the notification set's templates.
     pub(super) fn new(root: &Path, fixtures: &Path, seconds: &str) -> Result<External> {
-        ensure_wrk()?;
+        super::install::ensure("wrk", "wrk", "the external receiver benchmark")?;
         let work = root.join("target/pgkit-bench/external");
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work)?;

@@ -8,6 +8,8 @@ use std::process::Command;
 
 mod builds;
 mod external;
+mod install;
+mod instructions;
 mod report;
 mod sandbox;
 
@@ -325,6 +327,12 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
         bench_args.extend(["--warm-up-time", "1", "--measurement-time", "2"]);
     }
     run_step(root, "cargo", &bench_args)?;
+    // The notification set in instructions too (callgrind), which the machine's drift does not
+    // move; left out, with the reason, where valgrind cannot be had.
+    let counted = instructions::set_rows(&bin("profile-decode")).unwrap_or_else(|e| {
+        eprintln!("instruction counts left out: {e}");
+        Vec::new()
+    });
 
     // 2. Python and Java, when installed.
     let python = if on_path("python3") {
@@ -418,6 +426,12 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
             })
         })
         .collect();
+    // Each count beside the set's time rows.
+    let after_set = rows
+        .iter()
+        .rposition(|r| r.operation.starts_with("Notification set"))
+        .map_or(rows.len(), |i| i + 1);
+    rows.splice(after_set..after_set, counted);
 
     let bare = receiver("bare_axum_parse_only");
     let rps = |r: &Option<Value>| r.as_ref().and_then(|r| r["requests_per_second"].as_f64());

@@ -201,7 +201,8 @@ fn version_of(bin: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-fn is_root() -> bool {
+/// Whether we run as root (who may install packages, and must start PostgreSQL as `postgres`).
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::services::is_root;
 use crate::{Result, on_path};
 
 /// Makes `program` available, installing `package` with apt-get when it is missing; an error
@@ -11,11 +12,7 @@ pub(super) fn ensure(program: &str, package: &str, needed_by: &str) -> Result<()
     if on_path(program) {
         return Ok(());
     }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if root && on_path("apt-get") {
+    if is_root() && on_path("apt-get") {
         println!("\n==> apt-get install {package} ({needed_by})");
         let _ = Command::new("apt-get").args(["update", "-q"]).status();
         let status = Command::new("apt-get")

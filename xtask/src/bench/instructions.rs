@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{Row, SET_BODIES, install};
+use super::{Row, SET_BODIES, SET_CHARSETS, install};
 use crate::Result;
 
 /// Iterations of the counted run. A one-iteration run's count is taken off it, so that what
@@ -20,10 +20,7 @@ const ITERATIONS: u64 = 1001;
 pub(super) fn set_rows(profile_decode: &Path) -> Result<Vec<Row>> {
     install::ensure("valgrind", "valgrind", "counting the set's instructions")?;
     let mut rows = Vec::new();
-    for (label, charset, baseline) in [
-        ("UTF-8", "utf8", "serde_urlencoded pairs"),
-        ("EUC-KR", "euckr", "percent-decode + encoding_rs pairs"),
-    ] {
+    for (label, charset, baseline) in SET_CHARSETS {
         println!("\n==> callgrind: the notification set, {label}");
         let set = |mode: &str| -> Result<f64> {
             SET_BODIES

@@ -151,6 +151,24 @@ fn ticks(servers: &[Server]) -> Ticks {
     }
 }
 
+/// Clock ticks per second in `/proc`'s times: `USER_HZ`, which Linux fixes at 100 for user
+/// space on every architecture this runs on (proc(5)).
+const USER_HZ: f64 = 100.0;
+
+/// CPU time per answered request, in microseconds, between two readings: the receivers' and
+/// PostgreSQL's. What a second receiver process costs shows here: smaller batches each, so more
+/// commits (and wakeups) per request on both sides.
+fn cpu_per_request(before: Ticks, after: Ticks, requests: f64) -> Value {
+    let us = |a: u64, b: u64| {
+        let seconds = a.saturating_sub(b) as f64 / USER_HZ;
+        (seconds * 1e6 / requests.max(1.0) * 10.0).round() / 10.0
+    };
+    json!({
+        "receivers": us(after.receivers, before.receivers),
+        "postgres": us(after.postgres, before.postgres),
+    })
+}
+
 /// Where the machine's time went between two readings, as shares of all cores.
 fn cpu_shares(before: Ticks, after: Ticks) -> Value {
     let total = after.total.saturating_sub(before.total).max(1) as f64;
@@ -293,6 +311,7 @@ impl External {
             "max_ms": most("max_us") / 1000.0,
             "stored": stored,
             "cpu": cpu_shares(before, after.unwrap_or_default()),
+            "cpu_us_per_request": cpu_per_request(before, after.unwrap_or_default(), requests - errors),
         });
         println!("{summary}");
         if let Some(stored) = stored {
@@ -590,5 +609,38 @@ mod tests {
         assert_eq!(find("Receiver (wrk), PostgreSQL, p99 latency").value, 9.0);
         assert_eq!(median(vec![]), None);
         assert_eq!(median(vec![3.0, 1.0]), Some(3.0));
+    }
+
+    #[test]
+    fn cpu_is_shared_out_and_charged_per_request() {
+        let before = Ticks {
+            receivers: 1_000,
+            postgres: 500,
+            busy: 10_000,
+            total: 20_000,
+        };
+        // Ten seconds on two cores (2,000 ticks): 6 s of receivers, 4.5 s of PostgreSQL, 18 s busy.
+        let after = Ticks {
+            receivers: 1_600,
+            postgres: 950,
+            busy: 11_800,
+            total: 22_000,
+        };
+        let shares = cpu_shares(before, after);
+        assert_eq!(shares["receivers"], 0.3);
+        assert_eq!(shares["postgres"], 0.225);
+        assert_eq!(shares["load_generator_and_kernel"], 0.375);
+        assert_eq!(shares["idle"], 0.1);
+        // 120,000 answered requests: 50 us of receiver time each, 37.5 of PostgreSQL's.
+        let per_request = cpu_per_request(before, after, 120_000.0);
+        assert_eq!(per_request["receivers"], 50.0);
+        assert_eq!(per_request["postgres"], 37.5);
+        // No request answered: no division by zero, and nothing charged for the bare handlers'
+        // absent PostgreSQL.
+        let idle = cpu_per_request(before, before, 0.0);
+        assert_eq!(
+            (idle["receivers"].as_f64(), idle["postgres"].as_f64()),
+            (Some(0.0), Some(0.0))
+        );
     }
 }

@@ -84,22 +84,28 @@ pub(super) fn write_report(
     md.push_str("each with a new transaction id. Percentiles are the slower loader's. *stored*: events counted\n");
     md.push_str("in the store afterwards (every acknowledged one must be there). CPU: shares of both cores\n");
     md.push_str("during the run, from `/proc` — receivers, PostgreSQL, the rest (wrk and the kernel's network\n");
-    md.push_str("work), idle. The bare handlers and the receivers (SQLite; PostgreSQL, one process and two)\n");
+    md.push_str("work), idle; and CPU time per answered request, receivers / PostgreSQL, in microseconds.\n");
+    md.push_str("The bare handlers and the receivers (SQLite; PostgreSQL, one process and two)\n");
     md.push_str(
         "take turns three times (this VM's speed drifts within minutes): their rows above are\n",
     );
     md.push_str("medians, and a ratio is the median of the three rounds' ratios, each between neighbours.\n\n");
-    md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored | CPU: receivers / PostgreSQL / rest / idle |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    md.push_str("| receiver | processes | req/s | p50 ms | p99 ms | max ms | errors | stored | CPU: receivers / PostgreSQL / rest / idle | CPU us per request: receivers / PostgreSQL |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
     for r in external {
         let cpu = &r["cpu"];
         let pct = |k: &str| format!("{:.0}%", cpu[k].as_f64().unwrap_or_default() * 100.0);
+        // Zero for the bare handlers' PostgreSQL: no figure rather than a measured nothing.
+        let per_request = |k: &str| match r["cpu_us_per_request"][k].as_f64() {
+            Some(us) if us > 0.0 => format!("{us:.1}"),
+            _ => "-".to_owned(),
+        };
         let name = r["receiver"].as_str().unwrap_or_default();
         let name = match r["round"].as_u64() {
             Some(round) => format!("{name} (round {})", round + 1),
             None => name.to_owned(),
         };
         md.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} | {} / {} / {} / {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} | {} / {} / {} / {} | {} / {} |\n",
             name,
             r["processes"],
             r["requests_per_second"].as_f64().unwrap_or_default(),
@@ -114,6 +120,8 @@ pub(super) fn write_report(
             pct("postgres"),
             pct("load_generator_and_kernel"),
             pct("idle"),
+            per_request("receivers"),
+            per_request("postgres"),
         ));
     }
     md.push_str(NOTES);

@@ -92,10 +92,19 @@ fn main() -> ExitCode {
         Command::Demo(_) => "error",
         _ => "warn",
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let worker_threads = match &cli.command {
+        Command::Notify(notify) => match notify.worker_threads() {
+            Ok(threads) => threads,
+            Err(failure) => return finish(Err(failure), json),
+        },
+        _ => None,
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(threads) = worker_threads {
+        runtime.worker_threads(threads);
+    }
+    let runtime = match runtime.build() {
         Ok(rt) => rt,
         Err(e) => {
             return finish(

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use pg_notify::{
-    EventRecord, GatewayEndpoint, HttpConfig, IpAllowlist, Pipeline, RawLog, SmartroDecoder, Store,
-    StoreConfig, StoreOnly,
+    EventRecord, GatewayEndpoint, HttpConfig, IpAllowlist, MAX_WRITERS, Pipeline, RawLog,
+    SmartroDecoder, Store, StoreConfig, StoreOnly,
 };
 use serde_json::json;
 
@@ -75,13 +75,37 @@ pub(crate) struct ServeArgs {
     /// Seconds a shutdown waits for requests in flight.
     #[arg(long, default_value_t = 10)]
     shutdown_timeout_secs: u64,
+    /// PostgreSQL connections committing batches (default 2; SQLite always has one). Several
+    /// receivers on one database share its commits: give each fewer, so that batches stay
+    /// large (see the README's scaling section).
+    #[arg(long, value_name = "N")]
+    writers: Option<usize>,
+    /// Threads answering requests (default: one per core). Several receivers on one machine
+    /// each take their share of its cores.
+    #[arg(long, value_name = "N")]
+    worker_threads: Option<usize>,
+}
+
+impl NotifyCommand {
+    /// The threads the runtime should answer requests with, when the command says: checked
+    /// before the runtime is built.
+    pub(crate) fn worker_threads(&self) -> Result<Option<usize>, Failure> {
+        match self {
+            NotifyCommand::Serve(args) => match args.worker_threads {
+                Some(0) => Err(Failure::field("--worker-threads", "must be at least 1")),
+                threads => Ok(threads),
+            },
+            NotifyCommand::Export { .. } => Ok(None),
+        }
+    }
 }
 
 /// Opens the store at `db`; `create` says whether a missing one is created (the receiver) or
-/// refused (the export).
-async fn open(db: &str, create: bool) -> Result<Store, Failure> {
+/// refused (the export); `writers`: its writer connections, when given.
+async fn open(db: &str, create: bool, writers: Option<usize>) -> Result<Store, Failure> {
     let config = StoreConfig {
         create,
+        writers,
         ..StoreConfig::default()
     };
     let opened = Store::open(db, config).await;
@@ -129,6 +153,16 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
     if args.max_connections == 0 {
         return Err(Failure::field("--max-connections", "must be at least 1"));
     }
+    match args.writers {
+        Some(0) => return Err(Failure::field("--writers", "must be at least 1")),
+        Some(n) if n > MAX_WRITERS => {
+            return Err(Failure::field(
+                "--writers",
+                format!("must be at most {MAX_WRITERS} (each is a database connection)"),
+            ));
+        }
+        _ => {}
+    }
     let server = pg_notify::ServerConfig {
         header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
         max_connections: args.max_connections,
@@ -136,7 +170,7 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
         ..pg_notify::ServerConfig::default()
     };
     let (listen, db) = (args.listen, args.db.as_str());
-    let store = open(db, true).await?;
+    let store = open(db, true, args.writers).await?;
     let mut smartro_decoder = SmartroDecoder::default();
     match std::env::var("PGKIT_MERCHANT_KEY")
         .ok()
@@ -309,7 +343,7 @@ fn csv_line(e: &EventRecord) -> String {
 }
 
 async fn export(db: &str, format: Format, json_output: bool) -> Result<Report, Failure> {
-    let store = open(db, false).await?;
+    let store = open(db, false, None).await?;
     let progress = std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

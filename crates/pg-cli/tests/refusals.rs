@@ -158,6 +158,39 @@ fn bad_input_exits_2_naming_the_field() {
             "--moid (Moid) must be an order number: must not be empty",
         ),
         (vec!["smartro", "frobnicate"], b"", "frobnicate"),
+        // The receiver's sizing: refused before anything listens or opens a store.
+        (
+            vec![
+                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
+                "--writers", "0",
+            ],
+            b"",
+            "--writers must be at least 1",
+        ),
+        (
+            vec![
+                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
+                "--writers", "65",
+            ],
+            b"",
+            "--writers must be at most 64",
+        ),
+        (
+            vec![
+                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
+                "--worker-threads", "0",
+            ],
+            b"",
+            "--worker-threads must be at least 1",
+        ),
+        (
+            vec![
+                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
+                "--writers", "many",
+            ],
+            b"",
+            "--writers",
+        ),
     ];
     for (argv, stdin, needle) in cases {
         let r = run(args(pgkit(), &argv), stdin);

@@ -63,4 +63,4 @@ pub use pipeline::{
 pub use raw_log::RawLog;
 pub use server::{ServeStats, ServerConfig, serve};
 pub use sql::{SqlConn, SqlValue, StoreError};
-pub use store::{Store, StoreConfig, StoreStats};
+pub use store::{MAX_WRITERS, Store, StoreConfig, StoreStats};

@@ -26,6 +26,9 @@ use crate::event::{Event, EventRecord, EventState, ProcessOutcome, Rejection};
 use crate::handler::Handler;
 use crate::sql::{SqlConn, StoreError};
 
+/// The most writer connections a store opens ([`StoreConfig::writers`]).
+pub const MAX_WRITERS: usize = 64;
+
 /// How a store is set up.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -34,8 +37,11 @@ pub struct StoreConfig {
     /// Most deliveries committed in one transaction. Default 512.
     pub max_batch: usize,
     /// Writer connections, each committing its own batches. SQLite has one writer whatever
-    /// this says; PostgreSQL defaults to 2 (a batch's new events are one multi-row insert, so
-    /// 1, 2 and 4 writers measured the same under `wrk`; fewer writers make larger batches).
+    /// this says; PostgreSQL defaults to 2, at most [`MAX_WRITERS`] (a batch's new events are
+    /// one multi-row insert, so 1, 2 and 4 writers measured the same under `wrk`; fewer writers
+    /// make larger batches). Receivers sharing one database split its deliveries: two
+    /// processes of two writers each made batches half as large, and cost a quarter more CPU per
+    /// request, receivers and PostgreSQL alike, than two of one writer each.
     pub writers: Option<usize>,
     /// Creates the tables (and the SQLite file) when they do not exist. Default `true`. With
     /// `false` only an existing store opens: export and query tools use it, so that a mistyped
@@ -111,7 +117,7 @@ impl Store {
     #[cfg(feature = "postgres")]
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let url = url.to_owned();
-        let writers = config.writers.unwrap_or(2).clamp(1, 64);
+        let writers = config.writers.unwrap_or(2).clamp(1, MAX_WRITERS);
         Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }
 

@@ -1,0 +1,120 @@
+//! Several receivers on one database: what `pgkit notify serve` on two machines (or two
+//! processes, each sized with `--writers`) does with a gateway that delivers the same
+//! notification to both at once. Each event is stored once and its handler's effect happens
+//! once, whichever receiver wins; the other acknowledges it as a resend. Run against SQLite (two
+//! stores on one file) and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use common::*;
+use pg_core::GatewayId;
+use pg_notify::{EventState, GatewayEndpoint, Pipeline, SmartroDecoder, Store, StoreConfig};
+
+/// A store on the database of `backend` under `prefix`, with `writers` writer connections.
+async fn open(backend: &str, dir: &std::path::Path, prefix: &str, writers: usize) -> Option<Store> {
+    let config = StoreConfig {
+        table_prefix: prefix.to_owned(),
+        writers: Some(writers),
+        ..StoreConfig::default()
+    };
+    let url = match backend {
+        "sqlite" => format!("sqlite://{}", dir.join("events.db").display()),
+        _ => postgres_url()?,
+    };
+    Some(Store::open(&url, config).await.expect("store"))
+}
+
+/// A receiver's pipeline over `store`, its handlers writing effect rows.
+fn receiver(store: &Store, prefix: &str) -> Pipeline {
+    let fail = Arc::new(AtomicBool::new(false));
+    Pipeline::builder(store.clone())
+        .endpoint(GatewayEndpoint::innopay(effect_handler(
+            prefix,
+            fail.clone(),
+        )))
+        .endpoint(GatewayEndpoint::smartro(
+            SmartroDecoder::default(),
+            effect_handler(prefix, fail),
+        ))
+        .build()
+}
+
+async fn two_receivers_store_and_handle_each_event_once(backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = prefix();
+    // Sized as the README says for two receivers sharing a database: one writer, and two.
+    let Some(first) = open(backend, dir.path(), &prefix, 1).await else {
+        return;
+    };
+    let second = open(backend, dir.path(), &prefix, 2).await.unwrap();
+    create_effects(&first, &prefix).await.unwrap();
+    let receivers = [receiver(&first, &prefix), receiver(&second, &prefix)];
+
+    // 150 approvals and a partial cancel of every third, each delivered to both receivers at
+    // the same time (and every fifth approval twice more to the second): 400 deliveries of
+    // 200 events.
+    let mut bodies = Vec::new();
+    for n in 0..150u64 {
+        let copies = if n % 5 == 0 { 3 } else { 1 };
+        bodies.push((innopay_approval(n), copies));
+        if n % 3 == 0 {
+            bodies.push((innopay_cancel(n, 1), 1));
+        }
+    }
+    let mut tasks = Vec::new();
+    for (body, copies) in &bodies {
+        for (index, pipeline) in receivers.iter().enumerate() {
+            let times = if index == 1 { *copies } else { 1 };
+            for _ in 0..times {
+                let (pipeline, body) = (pipeline.clone(), body.clone());
+                tasks.push(tokio::spawn(async move {
+                    pipeline
+                        .handle(delivery(GatewayId::Innopay, body), &meta())
+                        .await
+                }));
+            }
+        }
+    }
+    let sent = tasks.len();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert!(reply.acknowledged, "{} {:?}", reply.status, reply.body);
+        assert_eq!(reply.body, b"0000");
+    }
+
+    let events = first.list(None, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), bodies.len(), "each event stored once");
+    assert!(events.iter().all(|e| e.state == EventState::Processed));
+    assert!(events.iter().all(|e| e.attempts == 1), "each handled once");
+    let deliveries: i64 = events.iter().map(|e| e.deliveries).sum();
+    assert_eq!(
+        deliveries as usize, sent,
+        "every delivery counted, on its event"
+    );
+    let effects = effects(&first, &prefix).await;
+    assert_eq!(effects.len(), bodies.len());
+    assert!(
+        effects.iter().all(|(_, n)| *n == 1),
+        "one effect per event: {:?}",
+        effects.iter().filter(|(_, n)| *n != 1).collect::<Vec<_>>()
+    );
+    // Both receivers did part of the work, each in batches.
+    for store in [&first, &second] {
+        let stats = store.stats();
+        assert!(
+            stats.writes > 0 && stats.commits <= stats.writes,
+            "{stats:?}"
+        );
+    }
+    // Both see the same store.
+    assert_eq!(
+        second.list(None, 0, 1000).await.unwrap().len(),
+        bodies.len()
+    );
+}
+
+suite!(two_receivers_store_and_handle_each_event_once);

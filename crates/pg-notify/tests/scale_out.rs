@@ -117,4 +117,34 @@ async fn two_receivers_store_and_handle_each_event_once(backend: &str) {
     );
 }
 
-suite!(two_receivers_store_and_handle_each_event_once);
+/// A writer count the store cannot honour is refused, naming the setting: PostgreSQL opens one
+/// connection per writer. SQLite has one writer whatever the setting says.
+async fn writer_counts_out_of_range_are_refused(backend: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    if backend == "sqlite" {
+        assert!(open(backend, dir.path(), &prefix(), 0).await.is_some());
+        return;
+    }
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    for writers in [0, pg_notify::MAX_WRITERS + 1] {
+        let config = StoreConfig {
+            table_prefix: prefix(),
+            writers: Some(writers),
+            ..StoreConfig::default()
+        };
+        let Err(error) = Store::open(&url, config).await else {
+            panic!("{writers} writers were accepted");
+        };
+        assert!(
+            error.to_string().contains("writers must be 1 to 64"),
+            "{writers}: {error}"
+        );
+    }
+}
+
+suite!(
+    two_receivers_store_and_handle_each_event_once,
+    writer_counts_out_of_range_are_refused,
+);

@@ -37,7 +37,7 @@ pub struct StoreConfig {
     /// Most deliveries committed in one transaction. Default 512.
     pub max_batch: usize,
     /// Writer connections, each committing its own batches. SQLite has one writer whatever
-    /// this says; PostgreSQL defaults to 2, at most [`MAX_WRITERS`] (a batch's new events are
+    /// this says; PostgreSQL defaults to 2, and refuses 0 or more than [`MAX_WRITERS`] (a batch's new events are
     /// one multi-row insert, so 1, 2 and 4 writers measured the same under `wrk`; fewer writers
     /// make larger batches). Receivers sharing one database split its deliveries: two
     /// processes of two writers each made batches half as large, and cost a quarter more CPU per
@@ -116,8 +116,16 @@ impl Store {
     /// reaches two of them at once is processed once.
     #[cfg(feature = "postgres")]
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
+        let writers = match config.writers {
+            None => 2,
+            Some(n @ 1..=MAX_WRITERS) => n,
+            Some(n) => {
+                return Err(StoreError::new(format!(
+                    "writers must be 1 to {MAX_WRITERS} (each is a database connection), not {n}"
+                )));
+            }
+        };
         let url = url.to_owned();
-        let writers = config.writers.unwrap_or(2).clamp(1, MAX_WRITERS);
         Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use pg_notify::{
-    EventRecord, GatewayEndpoint, HttpConfig, IpAllowlist, MAX_WRITERS, Pipeline, RawLog,
-    SmartroDecoder, Store, StoreConfig, StoreOnly,
+    EventRecord, GatewayEndpoint, HttpConfig, IpAllowlist, Pipeline, RawLog, SmartroDecoder, Store,
+    StoreConfig, StoreOnly,
 };
 use serde_json::json;
 
@@ -108,6 +108,10 @@ async fn open(db: &str, create: bool, writers: Option<usize>) -> Result<Store, F
         writers,
         ..StoreConfig::default()
     };
+    // Refused before any store opens, whichever database: the flag's rule is the store's.
+    config
+        .postgres_writers()
+        .map_err(|rule| Failure::field("--writers", rule))?;
     let opened = Store::open(db, config).await;
     if !create {
         // The URL is not echoed: a PostgreSQL URL may hold a password.
@@ -152,16 +156,6 @@ async fn serve(args: ServeArgs, json_output: bool) -> Result<Report, Failure> {
     let smartro_allow = allowlist("--smartro-allow", &args.smartro_allow)?;
     if args.max_connections == 0 {
         return Err(Failure::field("--max-connections", "must be at least 1"));
-    }
-    match args.writers {
-        Some(0) => return Err(Failure::field("--writers", "must be at least 1")),
-        Some(n) if n > MAX_WRITERS => {
-            return Err(Failure::field(
-                "--writers",
-                format!("must be at most {MAX_WRITERS} (each is a database connection)"),
-            ));
-        }
-        _ => {}
     }
     let server = pg_notify::ServerConfig {
         header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),

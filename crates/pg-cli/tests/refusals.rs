@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn bad_input_exits_2_naming_the_field() {
-    let cases: Vec<(Vec<&str>, &[u8], &str)> = vec![
+    let mut cases: Vec<(Vec<&str>, &[u8], &str)> = vec![
         (
             vec![
                 "smartro",
@@ -158,40 +158,28 @@ fn bad_input_exits_2_naming_the_field() {
             "--moid (Moid) must be an order number: must not be empty",
         ),
         (vec!["smartro", "frobnicate"], b"", "frobnicate"),
-        // The receiver's sizing: refused before anything listens or opens a store.
+    ];
+    // The receiver's sizing: refused before anything listens or opens a store.
+    let serve = [
+        "notify",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        "sqlite:///nonexistent/e.db",
+    ];
+    for (flag, value, needle) in [
+        ("--writers", "0", "--writers must be at least 1"),
+        ("--writers", "65", "--writers must be at most 64"),
         (
-            vec![
-                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
-                "--writers", "0",
-            ],
-            b"",
-            "--writers must be at least 1",
-        ),
-        (
-            vec![
-                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
-                "--writers", "65",
-            ],
-            b"",
-            "--writers must be at most 64",
-        ),
-        (
-            vec![
-                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
-                "--worker-threads", "0",
-            ],
-            b"",
+            "--worker-threads",
+            "0",
             "--worker-threads must be at least 1",
         ),
-        (
-            vec![
-                "notify", "serve", "--listen", "127.0.0.1:0", "--db", "sqlite:///nonexistent/e.db",
-                "--writers", "many",
-            ],
-            b"",
-            "--writers",
-        ),
-    ];
+        ("--writers", "many", "--writers"),
+    ] {
+        cases.push(([&serve[..], &[flag, value]].concat(), b"", needle));
+    }
     for (argv, stdin, needle) in cases {
         let r = run(args(pgkit(), &argv), stdin);
         assert_eq!(r.code, 2, "{argv:?}: {}", r.stderr);

@@ -21,11 +21,7 @@ async fn open(backend: &str, dir: &std::path::Path, prefix: &str, writers: usize
         writers: Some(writers),
         ..StoreConfig::default()
     };
-    let url = match backend {
-        "sqlite" => format!("sqlite://{}", dir.join("events.db").display()),
-        _ => postgres_url()?,
-    };
-    Some(Store::open(&url, config).await.expect("store"))
+    open_store_with(backend, dir, config).await
 }
 
 /// A receiver's pipeline over `store`, its handlers writing effect rows.

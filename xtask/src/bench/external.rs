@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::cpu::{Ticks, cpu_per_request, cpu_shares};
 use super::{Row, Target, checked_stdout};
 use crate::Result;
 use crate::services::Postgres;
@@ -85,105 +86,6 @@ fn start(program: &Path, args: &[String], port: u16) -> Result<Server> {
     Ok(server)
 }
 
-/// CPU time so far, in clock ticks (`/proc`): the receivers, PostgreSQL's processes, and the
-/// machine's busy and total time (all cores).
-#[derive(Debug, Clone, Copy, Default)]
-struct Ticks {
-    receivers: u64,
-    postgres: u64,
-    busy: u64,
-    total: u64,
-}
-
-/// utime + stime of a process.
-fn process_ticks(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
-    // Fields after the command name (which may hold spaces): state is the first; utime and
-    // stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
-    let at = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    at(11) + at(12)
-}
-
-fn ticks(servers: &[Server]) -> Ticks {
-    let receivers = servers.iter().map(|s| process_ticks(s.0.id())).sum();
-    let postgres = std::fs::read_dir("/proc")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter(|pid| {
-                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                        .is_ok_and(|c| c.trim() == "postgres")
-                })
-                .map(process_ticks)
-                .sum()
-        })
-        .unwrap_or(0);
-    let (busy, total) = std::fs::read_to_string("/proc/stat")
-        .ok()
-        .and_then(|s| {
-            let cpu: Vec<u64> = s
-                .lines()
-                .next()?
-                .split_whitespace()
-                .skip(1)
-                .filter_map(|f| f.parse().ok())
-                .collect();
-            let total: u64 = cpu.iter().sum();
-            // idle and iowait are the 4th and 5th.
-            let idle = cpu.get(3).copied().unwrap_or(0) + cpu.get(4).copied().unwrap_or(0);
-            Some((total - idle, total))
-        })
-        .unwrap_or((0, 0));
-    Ticks {
-        receivers,
-        postgres,
-        busy,
-        total,
-    }
-}
-
-/// Clock ticks per second in `/proc`'s times: `USER_HZ`, which Linux fixes at 100 for user
-/// space on every architecture this runs on (proc(5)).
-const USER_HZ: f64 = 100.0;
-
-/// CPU time per answered request, in microseconds, between two readings: the receivers' and
-/// PostgreSQL's. What a second receiver process costs shows here: smaller batches each, so more
-/// commits (and wakeups) per request on both sides.
-fn cpu_per_request(before: Ticks, after: Ticks, requests: f64) -> Value {
-    let us = |a: u64, b: u64| {
-        let seconds = a.saturating_sub(b) as f64 / USER_HZ;
-        (seconds * 1e6 / requests.max(1.0) * 10.0).round() / 10.0
-    };
-    json!({
-        "receivers": us(after.receivers, before.receivers),
-        "postgres": us(after.postgres, before.postgres),
-    })
-}
-
-/// Where the machine's time went between two readings, as shares of all cores.
-fn cpu_shares(before: Ticks, after: Ticks) -> Value {
-    let total = after.total.saturating_sub(before.total).max(1) as f64;
-    let share = |a: u64, b: u64| (a.saturating_sub(b) as f64 / total * 1000.0).round() / 1000.0;
-    let receivers = share(after.receivers, before.receivers);
-    let postgres = share(after.postgres, before.postgres);
-    let busy = share(after.busy, before.busy);
-    json!({
-        "receivers": receivers,
-        "postgres": postgres,
-        "load_generator_and_kernel": ((busy - receivers - postgres).max(0.0) * 1000.0).round() / 1000.0,
-        "idle": ((1.0 - busy) * 1000.0).round() / 1000.0,
-    })
-}
-
 /// One configuration: its receivers (already listening) and where each loader points.
 struct Config {
     name: &'static str,
@@ -191,6 +93,13 @@ struct Config {
     ports: [u16; 2],
     /// The store to count afterwards.
     db: Option<String>,
+}
+
+impl Config {
+    /// Its receivers' process ids.
+    fn pids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.servers.iter().map(|s| s.0.id())
+    }
 }
 
 pub(super) struct External {
@@ -260,7 +169,7 @@ impl External {
         // Dirty pages left by the builds before would otherwise be written back inside the
         // receivers' fsyncs (ext4 commits them together) and show up as their latency.
         let _ = Command::new("sync").status();
-        let before = ticks(&config.servers);
+        let before = Ticks::read(config.pids());
         let children: Vec<Child> = config
             .ports
             .iter()
@@ -291,7 +200,7 @@ impl External {
         for child in children {
             let out = child.wait_with_output()?;
             // Read as soon as the first loader is done (the second ends within milliseconds).
-            after.get_or_insert_with(|| ticks(&config.servers));
+            after.get_or_insert_with(|| Ticks::read(config.pids()));
             let text = String::from_utf8_lossy(&out.stdout);
             let line = text
                 .lines()
@@ -646,38 +555,5 @@ mod tests {
         assert_eq!(find("Receiver (wrk), PostgreSQL, p99 latency").value, 9.0);
         assert_eq!(median(vec![]), None);
         assert_eq!(median(vec![3.0, 1.0]), Some(3.0));
-    }
-
-    #[test]
-    fn cpu_is_shared_out_and_charged_per_request() {
-        let before = Ticks {
-            receivers: 1_000,
-            postgres: 500,
-            busy: 10_000,
-            total: 20_000,
-        };
-        // Ten seconds on two cores (2,000 ticks): 6 s of receivers, 4.5 s of PostgreSQL, 18 s busy.
-        let after = Ticks {
-            receivers: 1_600,
-            postgres: 950,
-            busy: 11_800,
-            total: 22_000,
-        };
-        let shares = cpu_shares(before, after);
-        assert_eq!(shares["receivers"], 0.3);
-        assert_eq!(shares["postgres"], 0.225);
-        assert_eq!(shares["load_generator_and_kernel"], 0.375);
-        assert_eq!(shares["idle"], 0.1);
-        // 120,000 answered requests: 50 us of receiver time each, 37.5 of PostgreSQL's.
-        let per_request = cpu_per_request(before, after, 120_000.0);
-        assert_eq!(per_request["receivers"], 50.0);
-        assert_eq!(per_request["postgres"], 37.5);
-        // No request answered: no division by zero, and nothing charged for the bare handlers'
-        // absent PostgreSQL.
-        let idle = cpu_per_request(before, before, 0.0);
-        assert_eq!(
-            (idle["receivers"].as_f64(), idle["postgres"].as_f64()),
-            (Some(0.0), Some(0.0))
-        );
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod builds;
+mod cpu;
 mod external;
 mod install;
 mod instructions;

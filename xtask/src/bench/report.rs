@@ -85,7 +85,8 @@ pub(super) fn write_report(
     md.push_str("in the store afterwards (every acknowledged one must be there). CPU: shares of both cores\n");
     md.push_str("during the run, from `/proc` — receivers, PostgreSQL, the rest (wrk and the kernel's network\n");
     md.push_str("work), idle; and CPU time per answered request, receivers / PostgreSQL, in microseconds.\n");
-    md.push_str("The bare handlers and the receivers (SQLite; PostgreSQL, one process and two)\n");
+    md.push_str("The bare handlers and the receivers (SQLite; PostgreSQL, one process, two as they start and\n");
+    md.push_str("two sized)\n");
     md.push_str(
         "take turns three times (this VM's speed drifts within minutes): their rows above are\n",
     );

@@ -37,9 +37,9 @@ pub struct StoreConfig {
     /// Most deliveries committed in one transaction. Default 512.
     pub max_batch: usize,
     /// Writer connections, each committing its own batches. SQLite has one writer whatever
-    /// this says; PostgreSQL defaults to 2, and refuses 0 or more than [`MAX_WRITERS`] (a batch's new events are
-    /// one multi-row insert, so 1, 2 and 4 writers measured the same under `wrk`; fewer writers
-    /// make larger batches). Receivers sharing one database split its deliveries: two
+    /// this says; PostgreSQL defaults to 2, and refuses 0 or more than [`MAX_WRITERS`] (see
+    /// [`StoreConfig::postgres_writers`]). A batch's new events are one multi-row insert, so
+    /// 1, 2 and 4 writers measured the same under `wrk`; fewer writers make larger batches. Receivers sharing one database split its deliveries: two
     /// processes of two writers each made batches half as large, and cost a quarter more CPU per
     /// request, receivers and PostgreSQL alike, than two of one writer each.
     pub writers: Option<usize>,
@@ -47,6 +47,22 @@ pub struct StoreConfig {
     /// `false` only an existing store opens: export and query tools use it, so that a mistyped
     /// URL is an error instead of a new, empty store.
     pub create: bool,
+}
+
+impl StoreConfig {
+    /// The writer connections a PostgreSQL store opens for this configuration: 2 unless
+    /// [`StoreConfig::writers`] says; when it asks for none, or for more than
+    /// [`MAX_WRITERS`], the rule it breaks (`must be at least 1`, ...).
+    pub fn postgres_writers(&self) -> Result<usize, String> {
+        match self.writers {
+            None => Ok(2),
+            Some(0) => Err("must be at least 1".to_owned()),
+            Some(n) if n > MAX_WRITERS => Err(format!(
+                "must be at most {MAX_WRITERS} (each is a database connection)"
+            )),
+            Some(n) => Ok(n),
+        }
+    }
 }
 
 impl Default for StoreConfig {
@@ -116,15 +132,12 @@ impl Store {
     /// reaches two of them at once is processed once.
     #[cfg(feature = "postgres")]
     pub async fn postgres(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
-        let writers = match config.writers {
-            None => 2,
-            Some(n @ 1..=MAX_WRITERS) => n,
-            Some(n) => {
-                return Err(StoreError::new(format!(
-                    "writers must be 1 to {MAX_WRITERS} (each is a database connection), not {n}"
-                )));
-            }
-        };
+        let writers = config.postgres_writers().map_err(|_| {
+            StoreError::new(format!(
+                "writers must be 1 to {MAX_WRITERS} (each is a database connection), not {}",
+                config.writers.unwrap_or_default()
+            ))
+        })?;
         let url = url.to_owned();
         Store::start("postgres", config, writers, move || postgres::open(&url)).await
     }

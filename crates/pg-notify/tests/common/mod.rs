@@ -86,6 +86,15 @@ pub async fn open_store(backend: &str, dir: &std::path::Path, prefix: &str) -> O
         table_prefix: prefix.to_owned(),
         ..StoreConfig::default()
     };
+    open_store_with(backend, dir, config).await
+}
+
+/// Opens the store of `backend` with `config`.
+pub async fn open_store_with(
+    backend: &str,
+    dir: &std::path::Path,
+    config: StoreConfig,
+) -> Option<Store> {
     Some(match backend {
         "sqlite" => Store::open(
             &format!("sqlite://{}", dir.join("events.db").display()),

@@ -219,9 +219,13 @@ const NOTES: &str = "
   had measured 8% more throughput; with the thread's wakeups it cost about 6 us more CPU per
   request and lost 3 of 4 alternating rounds on two cores); SQLite's statement journal in
   memory (`temp_store=MEMORY`: more CPU per request); one Tokio worker thread instead of two
-  (no gain). What runs a receiver at all (hyper, loopback TCP, SQLite's page writes and
-  fsyncs) is most of its time: its own code (decoding, masking, the pipeline) was about a
-  quarter of the request threads' samples under wrk before this masking work.
+  (no gain); larger SQLite pages, so that a commit writes fewer WAL frames (8 KB and 16 KB
+  against 4 KB, three alternating rounds each, in an hour when this VM ran slower than in the
+  table's run: 13,700-15,300 req/s and 74-85 us of CPU per request against 13,900-16,600
+  req/s and 67-78 us, p99 no better). What runs a receiver at all (hyper, loopback TCP,
+  SQLite's page writes and fsyncs) is most of its time: its own code (decoding, masking, the
+  pipeline) was about a quarter of the request threads' samples under wrk before this masking
+  work.
 
 ## Where a target is not met, and why
 

@@ -10,27 +10,40 @@ use wide::u8x16;
 /// Bodies up to this many bytes keep their map on the stack (notifications are 1-2 KB).
 const INLINE_BYTES: usize = 2048;
 
-/// A body, with one bit per byte set where the byte is special.
-pub(super) struct Specials<'b> {
-    /// The body.
-    pub(super) body: &'b [u8],
+/// Where a map's words live: on the stack for a body up to [`INLINE_BYTES`], else on the heap.
+/// Owned by the caller, so that the map itself is a borrowed slice: finding the next special
+/// byte does not first choose between the two and recompute the slice's length (that had cost
+/// several instructions on every one of the hundred or so searches of a card approval).
+pub(super) struct MapStorage {
     inline: [u64; INLINE_BYTES / 64],
     heap: Vec<u64>,
 }
 
-impl<'b> Specials<'b> {
-    /// The map of `body`.
-    pub(super) fn of(body: &'b [u8]) -> Self {
-        let mut map = Specials {
-            body,
+impl MapStorage {
+    pub(super) fn new() -> Self {
+        MapStorage {
             inline: [0; INLINE_BYTES / 64],
             heap: Vec::new(),
-        };
+        }
+    }
+}
+
+/// A body, with one bit per byte set where the byte is special.
+pub(super) struct Specials<'b> {
+    /// The body.
+    pub(super) body: &'b [u8],
+    words: &'b [u64],
+}
+
+impl<'b> Specials<'b> {
+    /// The map of `body`, kept in `storage`.
+    pub(super) fn of(body: &'b [u8], storage: &'b mut MapStorage) -> Self {
+        let count = body.len().div_ceil(64);
         let words = if body.len() <= INLINE_BYTES {
-            &mut map.inline[..body.len().div_ceil(64)]
+            &mut storage.inline[..count]
         } else {
-            map.heap = vec![0; body.len().div_ceil(64)];
-            &mut map.heap[..]
+            storage.heap = vec![0; count];
+            &mut storage.heap[..]
         };
         let mut blocks = body.chunks_exact(64);
         for (word, block) in words.iter_mut().zip(&mut blocks) {
@@ -43,29 +56,20 @@ impl<'b> Specials<'b> {
             padded[..rest.len()].copy_from_slice(rest);
             *last = block_mask(&padded);
         }
-        map
-    }
-
-    fn words(&self) -> &[u64] {
-        if self.body.len() <= INLINE_BYTES {
-            &self.inline[..self.body.len().div_ceil(64)]
-        } else {
-            &self.heap
-        }
+        Specials { body, words }
     }
 
     /// The index of the first special byte at or after `i`, or the body's length.
     #[inline(always)]
     pub(super) fn next(&self, i: usize) -> usize {
-        let words = self.words();
         let mut word = i / 64;
-        let Some(&first) = words.get(word) else {
+        let Some(&first) = self.words.get(word) else {
             return self.body.len();
         };
         let mut bits = first & (!0u64 << (i % 64));
         while bits == 0 {
             word += 1;
-            match words.get(word) {
+            match self.words.get(word) {
                 Some(&w) => bits = w,
                 None => return self.body.len(),
             }
@@ -92,12 +96,31 @@ fn block_mask(block: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::Specials;
+    use super::{MapStorage, Specials};
 
     fn slow_next(body: &[u8], i: usize) -> usize {
         (i..body.len())
             .find(|&k| matches!(body[k], b'&' | b'=' | b'%' | b'+') || !body[k].is_ascii())
             .unwrap_or(body.len())
+    }
+
+    /// Bodies around and past the size kept on the stack, with long plain runs (whole words
+    /// without a special byte) and specials at the edges of words.
+    #[test]
+    fn large_bodies_use_the_heap_map_alike() {
+        for len in [2047, 2048, 2049, 4096, 5000] {
+            let mut body = vec![b'a'; len];
+            for at in [0, 63, 64, 1000, 2047, 2048, 2100, 4095, 4999] {
+                if let Some(byte) = body.get_mut(at) {
+                    *byte = if at % 2 == 0 { b'&' } else { 0xB0 };
+                }
+            }
+            let mut storage = MapStorage::new();
+            let map = Specials::of(&body, &mut storage);
+            for i in 0..=len + 1 {
+                assert_eq!(map.next(i), slow_next(&body, i), "{len} bytes, from {i}");
+            }
+        }
     }
 
     proptest::proptest! {
@@ -111,7 +134,8 @@ mod tests {
                 0..300,
             )
         ) {
-            let map = Specials::of(&body);
+            let mut storage = MapStorage::new();
+            let map = Specials::of(&body, &mut storage);
             for i in 0..=body.len() + 1 {
                 proptest::prop_assert_eq!(map.next(i), slow_next(&body, i), "from {}", i);
             }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::scan::Specials;
+use super::scan::{MapStorage, Specials};
 use super::{FormError, Span, Split};
 
 /// Hex digit values; 0xFF marks a byte that is not a hex digit.
@@ -61,7 +61,8 @@ fn split<const EUC_KR: bool>(
     let mut decoded = vec![0; n];
     let out = decoded.as_mut_slice();
     let mut len = 0;
-    let specials = Specials::of(body);
+    let mut storage = MapStorage::new();
+    let specials = Specials::of(body, &mut storage);
     let mut i = 0;
     while i < n {
         if body[i] == b'&' {

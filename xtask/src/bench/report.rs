@@ -236,17 +236,18 @@ const NOTES: &str = "
   slower, and a hand-written Base64 for the fixed 32 bytes gained nothing. The rest of the gap
   did not show in a profile (callgrind cannot run SHA-NI code); the ratio moves between 1.2x
   and 1.4x from run to run on this machine.
-- Notification set / its baselines (3.10x on UTF-8 and 3.70x on EUC-KR in the latest full run;
-  3.39x / 3.51x, 3.25x / 2.89x, 2.99x / 2.59x and 3.17x / 2.93x in the four before, the set
-  having CP949-only characters in all of them; 2.5x / 2.2x before this issue's work; target
-  4x; the instruction counts were the same in the last three runs, to within 20 of 136,000). pgkit's and the baseline's criterion runs are taken seconds apart on a VM
-  whose speed drifts, so the time ratio moves by about 15% from run to run; instruction counts
-  (callgrind) do not move: the table gives them beside the times, and they are broken down
-  below. The card
-  approval with goods arrays takes 36,000 per decode in UTF-8 and 36,900 in EUC-KR, against
-  serde_urlencoded's 113,000: about 19,800 for the form parser (splitting and unescaping 1,600
-  bytes with 250 escapes; 2,000 of it the bitmap, 1,900 the UTF-8 check and copy of the
-  decoded text), 14,400 for typing 49 fields into the 1,280-byte `Notification` (goods arrays
+- Notification set / its baselines (2.68x on UTF-8 and 3.36x on EUC-KR in the latest full run,
+  3.46x / 3.11x in the run before it on the same build; 3.10x / 3.70x, 3.39x / 3.51x, 3.25x /
+  2.89x, 2.99x / 2.59x and 3.17x / 2.93x in the five before, the set having CP949-only
+  characters in all of them; 2.5x / 2.2x before this issue's work; target 4x). pgkit's and the
+  baseline's criterion runs are taken seconds apart on a VM whose speed drifts, so the time
+  ratio moves by 15-30% from run to run (pgkit's UTF-8 set measured 10.9 and 14.1 us in the
+  latest two runs of one build); instruction counts (callgrind) do not move: the table gives
+  them beside the times, and they are broken down below. The card approval with goods arrays
+  takes 35,500 per decode in UTF-8 and 35,600 in EUC-KR, against serde_urlencoded's 113,000:
+  about 20,500 for the form parser (splitting and unescaping 1,600 bytes with 250 escapes;
+  2,000 of it the bitmap, 1,900 the UTF-8 check and copy of the decoded text), 14,400 for
+  typing 49 fields into the 1,280-byte `Notification` (goods arrays
   3,300, amounts, ids, the masked card number, masking the fields the manual does not list)
   with about nine allocations. Tried and measured slower: testing eight bytes at once as one
   word for separators (SWAR: fewer instructions, 13% more time, its exit being one long
@@ -264,15 +265,20 @@ const NOTES: &str = "
   runs against the current comparison). SSE2 is all a portable x86-64 build may assume, so
   the escapes cannot be decoded with byte shuffles, and a run-time switch to SSSE3 or AVX2
   code needs `unsafe`, which the workspace forbids. Per decode of the set (callgrind,
-  `profile-decode notification|baseline`), pgkit runs 136,200 instructions on UTF-8 against
-  the baseline's 413,600 (3.04x) and 140,100 on EUC-KR against 384,500 (2.74x); per body, UTF-8
-  / EUC-KR: card approval 35,700 / 36,500, cancel 23,900 / 24,900, cash receipt 17,300 /
-  17,800, unknown fields 28,600 / 29,400, indexed bracket names 30,700 / 31,600. The latest
-  session's change: an indexed goods name (`GoodsName[3]`) is searched for its bracket only
-  when it ends with one, by a byte loop from its end (`memchr` had cost more than these short
-  names), and the indexed items' vector is reserved once: the body of fifteen indexed items
-  33,000 -> 30,700 instructions, the set 139,500 -> 136,200. Found and fixed in the session
-  before: a body with CP949's letter trail bytes left
+  `profile-decode notification|baseline`), pgkit runs 135,700 instructions on UTF-8 against
+  the baseline's 413,600 (3.05x) and 136,900 on EUC-KR against 384,600 (2.81x); per body, UTF-8
+  / EUC-KR: card approval 35,500 / 35,600, cancel 23,900 / 24,300, cash receipt 17,200 /
+  17,400, unknown fields 28,600 / 28,800, indexed bracket names 30,600 / 30,900. The latest
+  session's change: the special-byte map is a slice borrowed from storage the splitter owns,
+  so that each search for the next special byte (a hundred or more per body, most on EUC-KR,
+  whose Korean runs end every few bytes) no longer chooses between the stack and the heap
+  words and recomputes their length: the set 136,200 -> 135,700 instructions on UTF-8 and
+  140,100 -> 136,900 on EUC-KR. In the session before: an indexed goods name (`GoodsName[3]`)
+  is searched for its bracket only when it ends with one, by a byte loop from its end
+  (`memchr` had cost more than these short names), and the indexed items' vector is reserved
+  once: the body of fifteen indexed items
+  33,000 -> 30,700 instructions, the set 139,500 -> 136,200. Found and fixed before that: a
+  body with CP949's letter trail bytes left
   unescaped (`%8Cc` for `똠`, as Java's `URLEncoder` sends it) fell back to the two-pass path,
   and every symbol or Hanja was decoded by an `encoding_rs` call that allocated: a card
   approval with a dozen such characters took 53,200 instructions, now 38,600 (one table row
@@ -283,26 +289,32 @@ const NOTES: &str = "
   `Notification`'s public fields, which callers read directly, and one that would only move
   the work (the receiver stores every field's warnings with the event), not made here.
 - The 45-field fixture (other issues' targets, in the table for comparison): its EUC-KR
-  decode measured 2,862 ns in the latest run and 3,028 ns in the one before, against 2,147 ns
-  in the run before those (4.56x serde_urlencoded, 64x Python's parse_qsl), with no change to
-  the decoder in between; callgrind counts 30,800 instructions per EUC-KR decode and 29,400 per
-  UTF-8 one, the set's counts did not move between these builds, and the UTF-8 time moved the
-  other way (3,054 ns, then 2,437 and 2,396). The time, not the work, moves between runs and
-  builds on this VM; the rows for
-  the 45-field body are read with that in mind (the set's instruction rows are the steady
-  figure).
+  decode measured 2,160 ns in the latest run (3.82x serde_urlencoded, 52x Python's parse_qsl)
+  and 2,029 ns in the one before it on the same build (4.18x, 68x); 2,862 and 3,028 ns in the
+  two runs of the session before and 2,147 ns in the one before those, with no change to the
+  decoder in between; its UTF-8 decode 2,259 and 2,069 ns (5.13x serde_urlencoded in both).
+  Callgrind counts 30,000 instructions per EUC-KR decode and 29,300 per UTF-8 one (30,800 and
+  29,400 before the latest session's change to the special-byte map). The time, not the work,
+  moves between runs and builds on this VM; the rows for the 45-field body are read with that
+  in mind (the set's instruction rows are the steady figure).
 - Receivers under wrk: both cores are shared by the two wrk processes, the receiver and
   PostgreSQL (CPU shares in the table above), and this VM's speed drifts by 10-30% within
   minutes: in one run the bare handler's two builds (the same code on two allocators) measured
   37,700 and 50,000 req/s, and the same pgkit build 11,800-21,200 req/s within one hour. The
   bench therefore runs the bare handlers and the receivers (SQLite; PostgreSQL with one process,
   with two as they start and with two sized) in turn three times and takes each ratio between
-  neighbours. SQLite: a median of 54% of the bare handler in the latest run (rounds 52%, 58%,
-  54%; target 50%, met), 43%, 57%, 45% and 53% in the four before; p99 a median of 5.7 ms
-  (rounds 5.3, 5.7, 10.0 ms; 6.7, 7.3, 8.0 and 6.7 ms before; target 5 ms), the bare handler's
-  own p99 being 4.8-7.5 ms in the same rounds (4.8-12.7 ms over the last five runs). Every SQLite and PostgreSQL round leaves 14-22% of the machine idle: the
-  receivers wait on their commits' fsyncs as much as on the cores, and the slow rounds' tails
-  are the disk.
+  neighbours. SQLite: a median of 47% of the bare handler in the latest run (rounds 40%, 47%,
+  53%; target 50%), 44% in the run before it (50%, 44%, 42%), 54%, 43%, 57%, 45% and 53% in
+  the five before; p99 a median of 7.5 ms (rounds 7.5, 6.5, 9.7 ms; 6.8 ms in the run before
+  it; 5.7, 6.7, 7.3, 8.0 and 6.7 ms in the five before; target 5 ms), the bare handler's own
+  p99 being 4.7-5.9 ms in the same rounds (4.7-12.7 ms over the last seven runs). The latest
+  two runs found the receiver spending more CPU per request than the session before (57-63 us
+  against 49-54 us) while the bare handler did not (21-28 us against 24-28 us). The machine
+  changed, not the code: the session before's `pgkit` binary, run outside the bench under the
+  same load in the same hour (alternating with the page-size builds below), measured 62-80 us
+  per request and 13,800-17,700 req/s. Every SQLite and PostgreSQL round leaves 11-22% of the
+  machine idle: the receivers wait on their commits' fsyncs as much as on the cores, and the
+  slow rounds' tails are the disk.
   Measured directly against the build this session started from, in alternating runs of the
   same load, the receiver now spends 10% less CPU per request (58.0 -> 51.9 us, four rounds
   each), and its p99 moved from 8.0-8.6 ms to 4.7-8.0 ms with the WAL checkpoint every 256
@@ -311,15 +323,16 @@ const NOTES: &str = "
   batch and its virtio notification, waking the requests' tasks); the request threads' largest
   items are HTTP and loopback TCP, then masking and decoding. Removing the fsync altogether
   (`synchronous=NORMAL`, an experiment) measured 8% more throughput: waiting for the disk is
-  not what bounds it, the two cores are. PostgreSQL: a median of 36% of bare in the latest run
-  (rounds 36%, 40%, 35%; 33%, 38%, 34% and 33% in the four before; target 30%, met), p99 a
-  median of 8.8 ms (rounds 7.4, 8.8, 20.5 ms; target 10 ms, met in the latest two runs: 8.1 ms
-  in the one before; 11.0, 31.2 and 48.6 ms in the three before those, two of them before the
-  checkpoint fix below). PostgreSQL's own processes take 27-33% of the machine, and its
-  commits set the tail. What made the earlier tails (the latest session, on a cluster of its
-  own with the server's log and `pg_stat_*` read during the loads): with the default
-  `max_wal_size` (1 GB) a load of 1.9 KB of WAL per delivery forced a checkpoint every 25-30 s
-  (the log asking for a larger `max_wal_size`), whose writes stalled commits for 50-100 ms;
+  not what bounds it, the two cores are. PostgreSQL: a median of 33% of bare in the latest run
+  (rounds 30%, 33%, 33%; target 30%, met), 29% in the run before it (38%, 29%, 28%), 36%, 33%,
+  38%, 34% and 33% in the five before; p99 a median of 8.0 ms (rounds 7.6, 8.0, 10.8 ms; target
+  10 ms, met in the latest four runs: 8.7, 8.8 and 8.1 ms in the three before; 11.0, 31.2 and
+  48.6 ms in the three before those, two of them before the checkpoint fix below).
+  PostgreSQL's own processes take 27-36% of the machine, and its commits set the tail. What
+  made the earlier tails (an earlier session, on a cluster of its own with the server's log
+  and `pg_stat_*` read during the loads): with the default `max_wal_size` (1 GB) a load of
+  1.9 KB of WAL per delivery forced a checkpoint every 25-30 s (the log asking for a larger
+  `max_wal_size`), whose writes stalled commits for 50-100 ms;
   and autovacuum worked through earlier loads' tables during later loads (one such run: p99
   225 ms). The bench's cluster now runs with `max_wal_size = 4GB`, takes a checkpoint before
   each PostgreSQL load and drops the load's database after it: in five alternating runs the
@@ -332,31 +345,39 @@ const NOTES: &str = "
   One SQLite run (an earlier session) had a p99 of 45 ms: the
   dirty pages of the release builds just before were being written back inside the
   receiver's fsyncs (ext4 commits them together), so the bench runs `sync` before each load.
-- Two PostgreSQL receivers / one (a median of 0.97x in the latest run, rounds 0.97x, 0.87x,
-  0.98x, each against the one-process run of its round; 0.89x, 0.89x, 0.87x and 0.93x in the
-  four before; target 1.6x): with one receiver the machine is already 80-85% busy, and a
-  second process adds its own HTTP, decoding and masking on the same two cores, so on this
-  machine it cannot add throughput: 1.6x would need 60% more work done by two cores that have
-  15-20% to spare. Nor can it add commits: the load is 50 connections in a closed loop, so at
-  most 50 deliveries are waiting at any time, and each waits for its batch's WAL flush; two
+- Two PostgreSQL receivers / one (a median of 0.88x in the latest run, rounds 1.01x, 0.88x,
+  0.75x, each against the one-process run of its round; 0.93x in the run before it; 0.97x,
+  0.89x, 0.89x, 0.87x and 0.93x in the five before; target 1.6x): with one receiver the
+  machine is already 80-89% busy, and a second process adds its own HTTP, decoding and
+  masking on the same two cores, so on this machine it cannot add throughput: 1.6x would
+  need 60% more work done by two cores that have 11-20% to spare. Nor can it add commits: the
+  load is 50 connections in a closed loop, so at most 50 deliveries are waiting at any time,
+  and each waits for its batch's WAL flush; two
   processes split the same 50 into two batches, which PostgreSQL flushes together (group
   commit), so a flush still carries the same deliveries. More connections, or cores of its
   own, are what a second receiver needs to show its worth. What the run shows is that scaling out is
   safe and cheap: the same exactly-once store (every acknowledged event counted once in
   *stored*; and a test in which two receivers get every notification at the same time), no
   deadlock, no error. It needs cores (or machines) of its own to add any.
-  What a second process did cost, the bench's CPU time per request shows (latest run, per
-  answered request, receivers / PostgreSQL): one receiver 48.7-51.5 / 42.3-44.7 us; two as
-  they start 56.8-64.8 / 50.6-57.0 us, a fifth to a quarter more on both sides. Each starts
+  What a second process did cost, the bench's CPU time per request shows (per answered
+  request, receivers / PostgreSQL, in the session before's report run): one receiver 48.7-51.5
+  / 42.3-44.7 us; two as they start 56.8-64.8 / 50.6-57.0 us, a fifth to a quarter more on both
+  sides (in the latest run, on the slower machine above: 55.0-59.1 / 46.2-49.2, 61.0-79.0 /
+  54.7-69.6). Each starts
   two writer connections and a request thread per core, so the database's deliveries were
   split into four queues instead of two (batches half as large, so more commits, statements
   and wakeups per delivery) and four request threads shared two cores. Sized to share the
   machine (`--writers 1 --worker-threads 1` each, new flags of `pgkit notify serve`; the
   README's scaling section says when to use them) two processes cost what one does, 43.9-48.8
   / 38.9-43.6 us, and served 1.10x one process (rounds 1.10x, 1.01x, 1.14x; 1.01x in the run
-  before). Found in alternating runs outside the bench first (three rounds each: default two
+  before; in the latest two runs 1.05x and 1.09x, at 52.5-64.9 / 45.7-56.9 us in the
+  latest). Found in alternating runs outside the bench first (three rounds each: default two
   63-70 / 55-60 us, one writer each 57-59 / 45-46 us, one writer and one thread each 45-57 /
   39-48 us, one process 46-58 / 38-48 us).
+  Single rounds of the two-process configurations had tails the one-process runs did not: a
+  p99 of 189 ms in the run before the latest (two as they start, worst 293 ms) and 427 ms in
+  the latest (two sized, worst 531 ms); the other rounds' p99 was 5.5-51 ms. Not explained
+  yet: the bench does not keep the server's log.
 ";
 
 fn cpu_model() -> String {

@@ -79,7 +79,7 @@ impl Postgres {
                 "-D",
                 &data.to_string_lossy(),
                 "-l",
-                &dir.join("server.log").to_string_lossy(),
+                &pg.log().to_string_lossy(),
                 "-o",
                 &options,
                 "-w",
@@ -94,6 +94,11 @@ impl Postgres {
     /// The connection URL.
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The server's log (removed with the cluster).
+    pub(crate) fn log(&self) -> PathBuf {
+        self.dir.join("server.log")
     }
 
     /// Creates an empty database; its connection URL.

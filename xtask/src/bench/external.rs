@@ -49,6 +49,13 @@ function done(summary, latency, requests)
 end
 "#;
 
+/// The time now, UTC, in RFC 3339 (as the PostgreSQL server's log can be searched for it).
+fn utc_now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Connections per `wrk` process (two processes: 50 in all).
 const CONNECTIONS: &str = "25";
 
@@ -169,6 +176,7 @@ impl External {
         // Dirty pages left by the builds before would otherwise be written back inside the
         // receivers' fsyncs (ext4 commits them together) and show up as their latency.
         let _ = Command::new("sync").status();
+        let started_utc = utc_now();
         let before = Ticks::read(config.pids());
         let children: Vec<Child> = config
             .ports
@@ -208,6 +216,7 @@ impl External {
                 .ok_or_else(|| format!("wrk printed no result: {text}"))?;
             parts.push(serde_json::from_str::<Value>(line)?);
         }
+        let ended_utc = utc_now();
         let sum = |key: &str| parts.iter().filter_map(|p| p[key].as_f64()).sum::<f64>();
         let most = |key: &str| {
             parts
@@ -236,6 +245,9 @@ impl External {
             "stored": stored,
             "cpu": cpu_shares(before, after.unwrap_or_default()),
             "cpu_us_per_request": cpu_per_request(before, after.unwrap_or_default(), requests - errors),
+            // To read beside the PostgreSQL server's log (`postgres.log`).
+            "started_utc": started_utc,
+            "ended_utc": ended_utc,
         });
         println!("{summary}");
         if let Some(stored) = stored {

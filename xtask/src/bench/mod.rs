@@ -265,7 +265,18 @@ const SET_CHARSETS: [(&str, &str, &str); 2] = [
 /// With it, and each load's database dropped after it ([`external`]), five alternating runs of
 /// one receiver had a worst latency of 17-28 ms instead of 20-170 ms (p99 9.0-13.0 ms instead
 /// of 8.2-86.7 ms; the median p99 about the same, 10.4 against 10.6 ms).
-const POSTGRES_SETTINGS: &[&str] = &["max_wal_size=4GB"];
+///
+/// The server also logs what can make a load's tail: statements over 50 ms, lock waits,
+/// checkpoints and autovacuum runs. The bench keeps the log as
+/// `target/pgkit-bench/postgres.log`, to be read beside each load's start and end (UTC, in
+/// `results.json`).
+const POSTGRES_SETTINGS: &[&str] = &[
+    "max_wal_size=4GB",
+    "log_min_duration_statement=50",
+    "log_lock_waits=on",
+    "log_checkpoints=on",
+    "log_autovacuum_min_duration=0",
+];
 
 /// Median nanoseconds of a criterion benchmark, from its `estimates.json`.
 fn criterion_ns(root: &Path, id: &str) -> Option<f64> {
@@ -394,6 +405,11 @@ pub(crate) fn run(root: &Path, quick: bool) -> Result<()> {
     run_step_with(root, "sh", &["-c", &receiver_cmd], &env)?;
     // The same receivers as separate processes, under wrk.
     let under_wrk = external::External::new(root, &fixtures, seconds)?.run(postgres.as_ref())?;
+    if let Some(pg) = &postgres
+        && let Err(e) = std::fs::copy(pg.log(), out_dir.join("postgres.log"))
+    {
+        println!("note: the PostgreSQL server's log was not kept: {e}");
+    }
     drop(postgres);
     let receivers: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&receiver_out)?)?;
     let (sandbox_bare, sandbox_load) = sandbox::run(&root.join("target/release"), seconds)?;

@@ -376,8 +376,13 @@ const NOTES: &str = "
   39-48 us, one process 46-58 / 38-48 us).
   Single rounds of the two-process configurations had tails the one-process runs did not: a
   p99 of 189 ms in the run before the latest (two as they start, worst 293 ms) and 427 ms in
-  the latest (two sized, worst 531 ms); the other rounds' p99 was 5.5-51 ms. Not explained
-  yet: the bench does not keep the server's log.
+  the latest (two sized, worst 531 ms); the other rounds' p99 was 5.5-51 ms. Eight
+  alternating rounds outside the bench (two sized, two as they start), on a cluster logging
+  every statement over 50 ms, lock waits, checkpoints and autovacuum, did not reproduce them:
+  p99 6.0-13.9 ms, worst 63 ms, nothing logged during the loads. Not explained yet; the bench
+  now starts its cluster with that logging, keeps the server's log as
+  `target/pgkit-bench/postgres.log` and records each load's start and end (UTC) in
+  `results.json`, so that the next such round can be read against the server's side.
 ";
 
 fn cpu_model() -> String {

@@ -49,15 +49,15 @@ function done(summary, latency, requests)
 end
 "#;
 
+/// Connections per `wrk` process (two processes: 50 in all).
+const CONNECTIONS: &str = "25";
+
 /// The time now, UTC, in RFC 3339 (as the PostgreSQL server's log can be searched for it).
 fn utc_now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
-
-/// Connections per `wrk` process (two processes: 50 in all).
-const CONNECTIONS: &str = "25";
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -217,6 +217,7 @@ impl External {
             parts.push(serde_json::from_str::<Value>(line)?);
         }
         let ended_utc = utc_now();
+        let after = after.unwrap_or_default();
         let sum = |key: &str| parts.iter().filter_map(|p| p[key].as_f64()).sum::<f64>();
         let most = |key: &str| {
             parts
@@ -243,8 +244,8 @@ impl External {
             "p99_ms": most("p99_us") / 1000.0,
             "max_ms": most("max_us") / 1000.0,
             "stored": stored,
-            "cpu": cpu_shares(before, after.unwrap_or_default()),
-            "cpu_us_per_request": cpu_per_request(before, after.unwrap_or_default(), requests - errors),
+            "cpu": cpu_shares(before, after),
+            "cpu_us_per_request": cpu_per_request(before, after, requests - errors),
             // To read beside the PostgreSQL server's log (`postgres.log`).
             "started_utc": started_utc,
             "ended_utc": ended_utc,

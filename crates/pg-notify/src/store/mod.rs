@@ -39,9 +39,10 @@ pub struct StoreConfig {
     /// Writer connections, each committing its own batches. SQLite has one writer whatever
     /// this says; PostgreSQL defaults to 2, and refuses 0 or more than [`MAX_WRITERS`] (see
     /// [`StoreConfig::postgres_writers`]). A batch's new events are one multi-row insert, so
-    /// 1, 2 and 4 writers measured the same under `wrk`; fewer writers make larger batches. Receivers sharing one database split its deliveries: two
-    /// processes of two writers each made batches half as large, and cost a quarter more CPU per
-    /// request, receivers and PostgreSQL alike, than two of one writer each.
+    /// 1, 2 and 4 writers measured the same under `wrk`; fewer writers make larger batches.
+    /// Receivers sharing one database split its deliveries: two processes of two writers each
+    /// made batches half as large, and cost a quarter more CPU per request, receivers and
+    /// PostgreSQL alike, than two of one writer each.
     pub writers: Option<usize>,
     /// Creates the tables (and the SQLite file) when they do not exist. Default `true`. With
     /// `false` only an existing store opens: export and query tools use it, so that a mistyped

@@ -140,7 +140,60 @@ async fn writer_counts_out_of_range_are_refused(backend: &str) {
     }
 }
 
+/// A receiver joining others on a live PostgreSQL database (a second process, a restart, an
+/// export) opens its store without locking their tables: had it run its schema statements
+/// again (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS` takes an exclusive lock even when the
+/// column exists), it would wait for their open transactions, and their next inserts would
+/// queue behind it. SQLite's writers take turns on the file by design.
+async fn joining_a_live_database_takes_no_lock_on_its_tables(backend: &str) {
+    if backend == "sqlite" {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = prefix();
+    let Some(first) = open(backend, dir.path(), &prefix, 1).await else {
+        return;
+    };
+    create_effects(&first, &prefix).await.unwrap();
+    // A transaction of the running receiver, holding its table as an insert does, for 3 s.
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let lock = format!("BEGIN; LOCK TABLE {prefix}events IN ROW EXCLUSIVE MODE");
+    let running = tokio::spawn({
+        let first = first.clone();
+        async move {
+            first
+                .with_connection(move |c| {
+                    c.batch(&lock)?;
+                    held_tx.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                    c.batch("COMMIT")
+                })
+                .await
+        }
+    });
+    held_rx.recv().unwrap();
+    let joined = tokio::time::timeout(
+        std::time::Duration::from_millis(1500),
+        open(backend, dir.path(), &prefix, 1),
+    )
+    .await
+    .expect("the second store waited for the first one's transaction");
+    assert!(joined.is_some());
+    running.await.unwrap().unwrap();
+    // The store it joined is the same: an event stored by one is seen by the other.
+    let second = joined.unwrap();
+    let body = innopay_approval(7);
+    assert!(
+        receiver(&first, &prefix)
+            .handle(delivery(GatewayId::Innopay, body), &meta())
+            .await
+            .acknowledged
+    );
+    assert_eq!(second.list(None, 0, 10).await.unwrap().len(), 1);
+}
+
 suite!(
     two_receivers_store_and_handle_each_event_once,
     writer_counts_out_of_range_are_refused,
+    joining_a_live_database_takes_no_lock_on_its_tables,
 );

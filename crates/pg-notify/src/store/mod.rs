@@ -176,9 +176,7 @@ impl Store {
                             if !create {
                                 require_tables(conn.as_mut(), &tables)?;
                             }
-                            let ddl = tables.ddl(conn.dialect());
-                            let upgrades = tables.upgrades(conn.dialect());
-                            migrate(conn.as_mut(), &ddl, &upgrades)?;
+                            migrate(conn.as_mut(), &tables)?;
                         }
                         Ok(conn)
                     });
@@ -392,11 +390,13 @@ fn require_tables(conn: &mut dyn SqlConn, tables: &Tables) -> Result<(), StoreEr
     })
 }
 
-fn migrate(conn: &mut dyn SqlConn, ddl: &str, upgrades: &[String]) -> Result<(), StoreError> {
+fn migrate(conn: &mut dyn SqlConn, tables: &Tables) -> Result<(), StoreError> {
+    let ddl = tables.ddl(conn.dialect());
+    let upgrades = tables.upgrades(conn.dialect());
     // A database created by an earlier version lacks the newer columns: add each (SQLite has no
     // `ADD COLUMN IF NOT EXISTS`, so an existing column's error is expected and ignored).
     let upgrade = |conn: &mut dyn SqlConn| {
-        for statement in upgrades {
+        for statement in &upgrades {
             if let Err(e) = conn.batch(statement) {
                 if !e.to_string().contains("duplicate column") {
                     return Err(e);
@@ -407,12 +407,24 @@ fn migrate(conn: &mut dyn SqlConn, ddl: &str, upgrades: &[String]) -> Result<(),
     };
     match conn.dialect() {
         crate::sql::Dialect::Sqlite => {
-            conn.batch(ddl)?;
+            conn.batch(&ddl)?;
             upgrade(conn)
         }
         crate::sql::Dialect::Postgres => {
+            // Receivers already running on these tables must not wait for one joining them.
+            let current = |conn: &mut dyn SqlConn| {
+                let row = conn.query_one(
+                    &tables.is_current_sql(),
+                    &[],
+                    &[crate::sql::ColumnType::Int],
+                )?;
+                Ok::<_, StoreError>(row.and_then(|r| r[0].as_i64()) == Some(1))
+            };
+            if current(conn)? {
+                return Ok(());
+            }
             conn.batch("BEGIN; SELECT pg_advisory_xact_lock(7420011);")?;
-            match conn.batch(ddl).and_then(|()| upgrade(conn)) {
+            match conn.batch(&ddl).and_then(|()| upgrade(conn)) {
                 Ok(()) => conn.batch("COMMIT"),
                 Err(e) => {
                     let _ = conn.batch("ROLLBACK");

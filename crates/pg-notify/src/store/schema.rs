@@ -92,19 +92,11 @@ impl Tables {
     /// The columns added since the first release, for databases created before them: each
     /// statement adds one (`ADD COLUMN` fails harmlessly where it exists).
     pub(crate) fn upgrades(&self, dialect: Dialect) -> Vec<String> {
-        let (int, blob, if_missing) = match dialect {
-            Dialect::Sqlite => ("INTEGER", "BLOB", ""),
-            Dialect::Postgres => ("BIGINT", "BYTEA", "IF NOT EXISTS "),
+        let if_missing = match dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "IF NOT EXISTS ",
         };
-        let events = [
-            format!("approved_amount {int}"),
-            format!("rerun_body {blob}"),
-            format!("conflicts {int} NOT NULL DEFAULT 0"),
-            "conflict_detail TEXT".to_owned(),
-            format!("conflict_body {blob}"),
-            "signature TEXT".to_owned(),
-        ];
-        let rejections = [format!("body_size {int}"), "body_sha256 TEXT".to_owned()];
+        let (events, rejections) = added_columns(dialect);
         let add = |table: &str, column: &String| {
             format!("ALTER TABLE {table} ADD COLUMN {if_missing}{column}")
         };
@@ -128,6 +120,57 @@ impl Tables {
         }
         statements
     }
+
+    /// PostgreSQL: one row, `1` when the tables already are what [`Tables::ddl`] and
+    /// [`Tables::upgrades`] make them (every added column, the index of failed events and not
+    /// the old one of states, the TOAST setting), else `0`. Read from the catalog only, so that
+    /// a receiver joining others on a live database takes no lock on their tables: the
+    /// statements that make them (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS` takes an
+    /// exclusive lock even when the column exists) run only when something is missing.
+    pub(crate) fn is_current_sql(&self) -> String {
+        let (events, rejections) = added_columns(Dialect::Postgres);
+        let has_all = |table: &str, columns: &[String]| {
+            let names: Vec<String> = columns
+                .iter()
+                .map(|c| format!("'{}'", c.split(' ').next().unwrap_or_default()))
+                .collect();
+            format!(
+                "(SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass('{table}') \
+                 AND NOT attisdropped AND attname IN ({})) = {}",
+                names.join(", "),
+                names.len()
+            )
+        };
+        let events_table = &self.events;
+        format!(
+            "SELECT (CASE WHEN {} AND {} \
+             AND to_regclass('{events_table}_failed') IS NOT NULL \
+             AND to_regclass('{events_table}_state') IS NULL \
+             AND EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('{events_table}') \
+             AND 'toast_tuple_target=8160' = ANY(reloptions)) THEN 1 ELSE 0 END)::bigint",
+            has_all(events_table, &events),
+            has_all(&self.rejections, &rejections),
+        )
+    }
+}
+
+/// The columns added since the first release, as `name TYPE ...`: the events', the
+/// rejections'.
+fn added_columns(dialect: Dialect) -> ([String; 6], [String; 2]) {
+    let (int, blob) = match dialect {
+        Dialect::Sqlite => ("INTEGER", "BLOB"),
+        Dialect::Postgres => ("BIGINT", "BYTEA"),
+    };
+    let events = [
+        format!("approved_amount {int}"),
+        format!("rerun_body {blob}"),
+        format!("conflicts {int} NOT NULL DEFAULT 0"),
+        "conflict_detail TEXT".to_owned(),
+        format!("conflict_body {blob}"),
+        "signature TEXT".to_owned(),
+    ];
+    let rejections = [format!("body_size {int}"), "body_sha256 TEXT".to_owned()];
+    (events, rejections)
 }
 
 #[cfg(test)]

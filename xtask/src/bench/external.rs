@@ -13,9 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::cpu::{Ticks, cpu_per_request, cpu_shares};
-use super::{Row, Target, checked_stdout};
+use super::{Row, Target, checked_stdout, server_log};
 use crate::Result;
 use crate::services::Postgres;
 
@@ -52,10 +53,9 @@ end
 /// Connections per `wrk` process (two processes: 50 in all).
 const CONNECTIONS: &str = "25";
 
-/// The time now, UTC, in RFC 3339 (as the PostgreSQL server's log can be searched for it).
-fn utc_now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
+/// A time in RFC 3339, as `results.json` records a load's start and end.
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
@@ -167,8 +167,9 @@ impl External {
         })
     }
 
-    /// Runs both loaders at once; their merged figures.
-    fn load(&self, config: &Config, index: usize) -> Result<Value> {
+    /// Runs both loaders at once; their merged figures, with what the PostgreSQL server logged
+    /// meanwhile when `server_log` is its log.
+    fn load(&self, config: &Config, index: usize, server_log: Option<&Path>) -> Result<Value> {
         println!(
             "\n==> wrk: {} (2 processes x {CONNECTIONS} connections, {} s)",
             config.name, self.seconds
@@ -176,7 +177,7 @@ impl External {
         // Dirty pages left by the builds before would otherwise be written back inside the
         // receivers' fsyncs (ext4 commits them together) and show up as their latency.
         let _ = Command::new("sync").status();
-        let started_utc = utc_now();
+        let started = OffsetDateTime::now_utc();
         let before = Ticks::read(config.pids());
         let children: Vec<Child> = config
             .ports
@@ -216,7 +217,7 @@ impl External {
                 .ok_or_else(|| format!("wrk printed no result: {text}"))?;
             parts.push(serde_json::from_str::<Value>(line)?);
         }
-        let ended_utc = utc_now();
+        let ended = OffsetDateTime::now_utc();
         let after = after.unwrap_or_default();
         let sum = |key: &str| parts.iter().filter_map(|p| p[key].as_f64()).sum::<f64>();
         let most = |key: &str| {
@@ -232,6 +233,13 @@ impl External {
             Some(db) => Some(self.count(db)?),
             None => None,
         };
+        let server = match server_log {
+            Some(path) => {
+                let log = std::fs::read(path)?;
+                server_log::during(&String::from_utf8_lossy(&log), started, ended)
+            }
+            None => Value::Null,
+        };
         let summary = json!({
             "receiver": config.name,
             "processes": config.servers.len(),
@@ -246,9 +254,11 @@ impl External {
             "stored": stored,
             "cpu": cpu_shares(before, after),
             "cpu_us_per_request": cpu_per_request(before, after, requests - errors),
-            // To read beside the PostgreSQL server's log (`postgres.log`).
-            "started_utc": started_utc,
-            "ended_utc": ended_utc,
+            // To read beside the PostgreSQL server's log (`postgres.log`), whose entries of
+            // the load's span are counted in `server_log`.
+            "started_utc": rfc3339(started),
+            "ended_utc": rfc3339(ended),
+            "server_log": server,
         });
         println!("{summary}");
         if let Some(stored) = stored {
@@ -289,7 +299,7 @@ impl External {
         index: usize,
     ) -> Result<Value> {
         pg.sql("CHECKPOINT")?;
-        let figures = self.load(&config, index)?;
+        let figures = self.load(&config, index, Some(&pg.log()))?;
         drop(config);
         pg.drop_database(db)?;
         Ok(figures)
@@ -336,12 +346,12 @@ impl External {
                     ports: [port, port],
                     db: None,
                 };
-                results.push(in_round(self.load(&bare, 10 * round + index)?, round));
+                results.push(in_round(self.load(&bare, 10 * round + index, None)?, round));
             }
             let file = self.work.join(format!("receiver-{round}.db"));
             let sqlite =
                 self.one_receiver("pgkit_sqlite", format!("sqlite://{}", file.display()))?;
-            results.push(in_round(self.load(&sqlite, 10 * round + 2)?, round));
+            results.push(in_round(self.load(&sqlite, 10 * round + 2, None)?, round));
             drop(sqlite);
             if let Some(pg) = pg {
                 // One receiver, then two sharing a database, each on a database of its own

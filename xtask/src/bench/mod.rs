@@ -13,6 +13,7 @@ mod install;
 mod instructions;
 mod report;
 mod sandbox;
+mod server_log;
 
 use serde_json::{Value, json};
 
@@ -268,14 +269,16 @@ const SET_CHARSETS: [(&str, &str, &str); 2] = [
 ///
 /// The server also logs what can make a load's tail: statements over 50 ms, lock waits,
 /// checkpoints and autovacuum runs. The bench keeps the log as
-/// `target/pgkit-bench/postgres.log`, to be read beside each load's start and end (UTC, in
-/// `results.json`).
+/// `target/pgkit-bench/postgres.log`, and counts the entries within each load's start and end
+/// (`server_log` in `results.json`, a column of the report).
 const POSTGRES_SETTINGS: &[&str] = &[
     "max_wal_size=4GB",
     "log_min_duration_statement=50",
     "log_lock_waits=on",
     "log_checkpoints=on",
     "log_autovacuum_min_duration=0",
+    // The log's time stamps in UTC, as each load's start and end are recorded.
+    "log_timezone=UTC",
 ];
 
 /// Median nanoseconds of a criterion benchmark, from its `estimates.json`.

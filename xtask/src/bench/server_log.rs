@@ -4,16 +4,18 @@
 //! waits) without matching timestamps by hand.
 
 use serde_json::{Value, json};
-use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// A time as the server's log line prefix gives it (`%m` with `log_timezone=UTC`:
-/// `2026-12-04 06:19:53.341 UTC`), up to the milliseconds.
+/// `2026-12-04 06:19:53.341 UTC`), up to the milliseconds. Stamps in this form compare as
+/// strings in time order.
+const STAMP: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]");
+
 fn stamp(t: OffsetDateTime) -> String {
-    t.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]"
-    ))
-    .unwrap_or_default()
+    t.format(STAMP).unwrap_or_default()
 }
 
 /// The entries of `log` stamped from `from` to `to`, counted by kind. Lines that do not begin
@@ -28,13 +30,7 @@ pub(super) fn during(log: &str, from: OffsetDateTime, to: OffsetDateTime) -> Val
             continue;
         };
         let stamped = line[time.len()..].starts_with(" UTC ")
-            && time.as_bytes().iter().enumerate().all(|(i, b)| match i {
-                4 | 7 => *b == b'-',
-                10 => *b == b' ',
-                13 | 16 => *b == b':',
-                19 => *b == b'.',
-                _ => b.is_ascii_digit(),
-            });
+            && PrimitiveDateTime::parse(time, STAMP).is_ok();
         if !stamped || time < from.as_str() || time > to.as_str() {
             continue;
         }

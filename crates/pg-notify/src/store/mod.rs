@@ -412,15 +412,12 @@ fn migrate(conn: &mut dyn SqlConn, tables: &Tables) -> Result<(), StoreError> {
         }
         crate::sql::Dialect::Postgres => {
             // Receivers already running on these tables must not wait for one joining them.
-            let current = |conn: &mut dyn SqlConn| {
-                let row = conn.query_one(
-                    &tables.is_current_sql(),
-                    &[],
-                    &[crate::sql::ColumnType::Int],
-                )?;
-                Ok::<_, StoreError>(row.and_then(|r| r[0].as_i64()) == Some(1))
-            };
-            if current(conn)? {
+            let current = conn.query_one(
+                &tables.is_current_sql(),
+                &[],
+                &[crate::sql::ColumnType::Int],
+            )?;
+            if current.and_then(|r| r[0].as_i64()) == Some(1) {
                 return Ok(());
             }
             conn.batch("BEGIN; SELECT pg_advisory_xact_lock(7420011);")?;

@@ -114,7 +114,7 @@ impl Tables {
             // cost of PostgreSQL's side of a delivery: rows up to a page stay inline and
             // uncompressed. (Repeating it is harmless.)
             statements.push(format!(
-                "ALTER TABLE {} SET (toast_tuple_target = 8160)",
+                "ALTER TABLE {} SET (toast_tuple_target = {TOAST_TUPLE_TARGET})",
                 self.events
             ));
         }
@@ -147,12 +147,16 @@ impl Tables {
              AND to_regclass('{events_table}_failed') IS NOT NULL \
              AND to_regclass('{events_table}_state') IS NULL \
              AND EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('{events_table}') \
-             AND 'toast_tuple_target=8160' = ANY(reloptions)) THEN 1 ELSE 0 END)::bigint",
+             AND 'toast_tuple_target={TOAST_TUPLE_TARGET}' = ANY(reloptions)) \
+             THEN 1 ELSE 0 END)::bigint",
             has_all(events_table, &events),
             has_all(&self.rejections, &rejections),
         )
     }
 }
+
+/// PostgreSQL: the largest events row kept inline and uncompressed (a page less its header).
+const TOAST_TUPLE_TARGET: u32 = 8160;
 
 /// The columns added since the first release, as `name TYPE ...`: the events', the
 /// rejections'.
